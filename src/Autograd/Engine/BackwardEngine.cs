@@ -1,0 +1,133 @@
+namespace Autograd;
+
+/// <summary>
+/// Reverse-mode replay: a topological sort of the recorded graph with an explicit stack (deep
+/// graphs cannot overflow), then one reverse pass that calls each op's backward and adds up the
+/// gradients of tensors used more than once.
+/// </summary>
+internal static class BackwardEngine
+{
+    /// <summary>
+    /// Runs backward from <paramref name="output"/>. With <paramref name="capture"/> null, leaf
+    /// gradients accumulate into <see cref="Tensor.Grad"/>; otherwise the gradients of the captured
+    /// tensors are returned (one per capture entry, null if unreached) and no Grad is touched.
+    /// </summary>
+    public static Tensor?[]? Run(Tensor output, Tensor? gradOutput, bool retainGraph, bool createGraph, IReadOnlyList<Tensor>? capture)
+    {
+        if (!output.RequiresGrad)
+            throw new InvalidOperationException(
+                $"The tensor (shape {Shapes.Format(output.Dims)}) does not require grad and has no grad_fn: nothing that requires grad was used to compute it (or it was computed inside Tape.NoGrad()).");
+        gradOutput = SeedGradient(output, gradOutput);
+
+        var captured = capture is null ? null : new Tensor?[capture.Count];
+        if (output.GradFn is null)
+        {
+            // Backward on a leaf: its gradient is the seed.
+            Deliver(output, gradOutput, capture, captured, createGraph);
+            return captured;
+        }
+
+        var order = TopologicalOrder(output.GradFn);
+        var grads = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance) { [output.GradFn] = gradOutput };
+        Dictionary<Node, int>? capturedNodes = null;
+        if (capture is not null)
+        {
+            for (int i = 0; i < capture.Count; i++)
+                if (capture[i].GradFn is Node n) (capturedNodes ??= new(ReferenceEqualityComparer.Instance))[n] = i;
+        }
+
+        using (createGraph ? Tape.EnableGrad() : Tape.NoGrad())
+        {
+            for (int k = order.Count - 1; k >= 0; k--)
+            {
+                var node = order[k];
+                if (!grads.Remove(node, out var grad)) continue;
+                if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
+
+                var inputGrads = node.Apply(grad);
+                if (inputGrads.Length != node.Inputs.Length)
+                    throw new InvalidOperationException($"{node.Name}Backward returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
+                for (int i = 0; i < inputGrads.Length; i++)
+                {
+                    var input = node.Inputs[i];
+                    var g = inputGrads[i];
+                    if (g is null || !input.RequiresGrad) continue;
+                    g = CheckGradient(node, i, input, g);
+                    if (input.GradFn is Node parent)
+                        grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
+                    else
+                        Deliver(input, g, capture, captured, createGraph);
+                }
+            }
+        }
+
+        if (!retainGraph)
+            foreach (var node in order) node.Release();
+        return captured;
+    }
+
+    private static Tensor SeedGradient(Tensor output, Tensor? gradOutput)
+    {
+        if (gradOutput is null)
+        {
+            if (output.NumberOfElements != 1)
+                throw new InvalidOperationException(
+                    $"grad can be implicitly created only for scalar outputs, but the output has shape {Shapes.Format(output.Dims)}. " +
+                    "Reduce it first (e.g. Sum() or Mean()) or pass a gradient of that shape to Backward(gradient).");
+            return Tensor.OnesLike(output);
+        }
+        if (!Shapes.Equal(gradOutput.Dims, output.Dims))
+            throw new ArgumentException(
+                $"Mismatch in shape: the gradient has shape {Shapes.Format(gradOutput.Dims)} but the output has shape {Shapes.Format(output.Dims)}.", nameof(gradOutput));
+        return gradOutput.DType == output.DType ? gradOutput : gradOutput.Detach().To(output.DType);
+    }
+
+    private static Tensor CheckGradient(Node node, int index, Tensor input, Tensor g)
+    {
+        if (!Shapes.Equal(g.Dims, input.Dims))
+            throw new InvalidOperationException(
+                $"{node.Name}Backward returned a gradient of shape {Shapes.Format(g.Dims)} for input {index}, whose shape is {Shapes.Format(input.Dims)}.");
+        if (g.DType != input.DType) g = g.To(input.DType);
+        if (Tape.DetectAnomaly) Anomaly.CheckBackward(node.Name, index, g);
+        return g;
+    }
+
+    private static void Deliver(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph)
+    {
+        if (capture is not null)
+        {
+            for (int i = 0; i < capture.Count; i++)
+                if (ReferenceEquals(capture[i], leaf)) captured![i] = captured[i] is Tensor prev ? prev + g : g;
+            return;
+        }
+        if (createGraph)
+            leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+        else if (leaf.Grad is null || leaf.Grad.GradFn is not null)
+            leaf.Grad = leaf.Grad is null ? g.Clone() : (leaf.Grad + g).Detach();
+        else
+            leaf.Grad.AddInPlace(g);
+    }
+
+    /// <summary>Post-order over the nodes reachable from <paramref name="root"/> (inputs before the ops that use them).</summary>
+    private static List<Node> TopologicalOrder(Node root)
+    {
+        var order = new List<Node>();
+        var visited = new HashSet<Node>(ReferenceEqualityComparer.Instance) { root };
+        var stack = new Stack<(Node Node, int Next)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (next < node.Inputs.Length)
+            {
+                stack.Push((node, next + 1));
+                if (node.Inputs[next].GradFn is Node child && visited.Add(child)) stack.Push((child, 0));
+            }
+            else
+            {
+                order.Add(node);
+            }
+        }
+        return order;
+    }
+}

@@ -1,0 +1,58 @@
+namespace Autograd;
+
+/// <summary>
+/// One recorded op: its inputs, the tensors its backward needs (with their versions, to catch
+/// in-place changes), and the backward function mapping the output's gradient to one gradient per input.
+/// </summary>
+internal sealed class Node
+{
+    public readonly string Name;
+    public readonly Tensor[] Inputs;
+    private Func<Tensor, Tensor?[]>? _backward;
+    private Tensor[]? _saved;
+    private int[]? _savedVersions;
+    private readonly Action? _onRelease;
+
+    public Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null)
+    {
+        Name = name;
+        Inputs = inputs;
+        _backward = backward;
+        _onRelease = onRelease;
+        if (saved is { Length: > 0 })
+        {
+            _saved = saved;
+            _savedVersions = new int[saved.Length];
+            for (int i = 0; i < saved.Length; i++) _savedVersions[i] = saved[i].Version.Value;
+        }
+    }
+
+    public bool Released => _backward is null;
+
+    public Tensor?[] Apply(Tensor gradOutput)
+    {
+        if (_backward is null)
+            throw new InvalidOperationException(
+                $"Trying to backward through the graph a second time (through {Name}Backward), or to use its saved tensors after they were freed. " +
+                "The first Backward() freed them: pass retainGraph: true to the first Backward() (or Tape.Grad) if you need to backward through the graph again.");
+        if (_saved is not null)
+        {
+            for (int i = 0; i < _saved.Length; i++)
+            {
+                if (_saved[i].Version.Value != _savedVersions![i])
+                    throw new InvalidOperationException(
+                        $"One of the tensors needed for gradient computation has been modified by an in-place operation: the {_saved[i].DType} tensor of shape {Shapes.Format(_saved[i].Dims)} " +
+                        $"saved by {Name} is at version {_saved[i].Version.Value}; expected version {_savedVersions[i]} instead. " +
+                        "Do not change tensors in place (e.g. optimizer.Step()) between the forward pass and Backward().");
+            }
+        }
+        return _backward(gradOutput);
+    }
+
+    public void Release()
+    {
+        _backward = null;
+        _saved = null;
+        _onRelease?.Invoke();
+    }
+}

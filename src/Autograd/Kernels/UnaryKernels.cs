@@ -1,0 +1,58 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.Kernels;
+
+internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu }
+
+/// <summary>Elementwise unary maps, through TensorPrimitives where it has the operation.</summary>
+internal static class UnaryKernels
+{
+    public static void Apply<T>(UnaryKind kind, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;
+            case UnaryKind.Exp: TensorPrimitives.Exp(x, d); break;
+            case UnaryKind.Log: TensorPrimitives.Log(x, d); break;
+            case UnaryKind.Sqrt: TensorPrimitives.Sqrt(x, d); break;
+            case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;
+            case UnaryKind.Sigmoid: TensorPrimitives.Sigmoid(x, d); break;
+            case UnaryKind.Tanh: TensorPrimitives.Tanh(x, d); break;
+            case UnaryKind.Relu:
+                // max(x, 0) but NaN stays NaN, as torch.relu.
+                for (int i = 0; i < d.Length; i++) d[i] = x[i] > T.Zero || T.IsNaN(x[i]) ? x[i] : T.Zero;
+                break;
+            case UnaryKind.Sign:
+                for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? x[i] : x[i] > T.Zero ? T.One : x[i] < T.Zero ? -T.One : T.Zero;
+                break;
+        }
+    }
+
+    public static void Apply(UnaryKind kind, ReadOnlySpan<long> x, Span<long> d)
+    {
+        switch (kind)
+        {
+            case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;
+            case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;
+            case UnaryKind.Sign: for (int i = 0; i < d.Length; i++) d[i] = Math.Sign(x[i]); break;
+            case UnaryKind.Relu: TensorPrimitives.Max(x, 0L, d); break;
+            default: throw new ArgumentException($"{kind} needs a floating point tensor, got Int64.");
+        }
+    }
+
+    public static void Pow<T>(ReadOnlySpan<T> x, T p, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (p == T.CreateTruncating(2)) TensorPrimitives.Multiply(x, x, d);
+        else if (p == T.One) x.CopyTo(d);
+        else TensorPrimitives.Pow(x, p, d);
+    }
+
+    public static void Clamp<T>(ReadOnlySpan<T> x, T? min, T? max, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        x.CopyTo(d);
+        // NaN stays NaN, as torch.clamp.
+        if (min is T lo) for (int i = 0; i < d.Length; i++) if (d[i] < lo) d[i] = lo;
+        if (max is T hi) for (int i = 0; i < d.Length; i++) if (d[i] > hi) d[i] = hi;
+    }
+}

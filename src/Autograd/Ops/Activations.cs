@@ -1,0 +1,76 @@
+using Autograd.Kernels;
+
+namespace Autograd;
+
+/// <summary>Activations and the (log-)softmax family.</summary>
+public sealed partial class Tensor
+{
+    /// <summary>σ(x) = 1 / (1 + e^-x). dσ/dx = σ(x) (1 - σ(x)).</summary>
+    public Tensor Sigmoid()
+    {
+        var r = Map(UnaryKind.Sigmoid, "Sigmoid");
+        return Tape.Record(r, "Sigmoid", [this], g => [g * (1 - r) * r], r);
+    }
+
+    /// <summary>tanh(x). d/dx = 1 - tanh²(x).</summary>
+    public Tensor Tanh()
+    {
+        var r = Map(UnaryKind.Tanh, "Tanh");
+        return Tape.Record(r, "Tanh", [this], g => [g * (1 - r * r)], r);
+    }
+
+    /// <summary>max(x, 0). d/dx = 1 where x &gt; 0, else 0 (0 at x = 0, as PyTorch).</summary>
+    public Tensor Relu()
+    {
+        var r = Map(UnaryKind.Relu);
+        return Tape.Record(r, "Relu", [this], g => [Where(r.Detach().Gt(0), g, Scalar(0, g.DType))], r);
+    }
+
+    /// <summary>
+    /// softmax(x)_i = e^(x_i - max) / Σ_j e^(x_j - max) along <paramref name="dim"/> (stable for any logits).
+    /// Backward: s ⊙ (g - Σ(g ⊙ s)).
+    /// </summary>
+    public Tensor Softmax(int dim)
+    {
+        var r = SoftmaxForward(dim, log: false, "Softmax");
+        int d = Shapes.NormalizeDim(dim, Rank);
+        return Tape.Record(r, "Softmax", [this], g => [r * (g - (g * r).Sum(d, keepDim: true))], r);
+    }
+
+    /// <summary>
+    /// log softmax(x)_i = x_i - max - log Σ_j e^(x_j - max) along <paramref name="dim"/>.
+    /// Backward: g - softmax(x) Σ g.
+    /// </summary>
+    public Tensor LogSoftmax(int dim)
+    {
+        var r = SoftmaxForward(dim, log: true, "LogSoftmax");
+        int d = Shapes.NormalizeDim(dim, Rank);
+        return Tape.Record(r, "LogSoftmax", [this], g => [g - r.Exp() * g.Sum(d, keepDim: true)], r);
+    }
+
+    /// <summary>
+    /// log Σ e^x along <paramref name="dim"/>, computed as max + log Σ e^(x - max) (stable). Its
+    /// gradient, softmax(x), comes from the ops it is built of.
+    /// </summary>
+    public Tensor LogSumExp(int dim, bool keepDim = false)
+    {
+        RequireFloat("LogSumExp");
+        int d = Shapes.NormalizeDim(dim, Rank);
+        var max = Max(d, keepDim: true).Detach();
+        // An all -inf (or +inf) slice would give inf - inf; shift by 0 there instead.
+        max = Where(max.Abs().Eq(double.PositiveInfinity), Scalar(0, DType), max);
+        var result = (this - max).Exp().Sum(d, keepDim: true).Log() + max;
+        return keepDim ? result : result.Squeeze(d);
+    }
+
+    private Tensor SoftmaxForward(int dim, bool log, string op)
+    {
+        RequireFloat(op);
+        int d = Shapes.NormalizeDim(dim, Rank);
+        var (outer, size, inner) = Shapes.SplitAt(Dims, d);
+        var r = EmptyLike();
+        if (DType == DType.Float32) SoftmaxKernels.Softmax<float>(Buffer<float>(), outer, size, inner, r.Buffer<float>(), log);
+        else SoftmaxKernels.Softmax<double>(Buffer<double>(), outer, size, inner, r.Buffer<double>(), log);
+        return r;
+    }
+}

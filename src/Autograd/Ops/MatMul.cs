@@ -1,0 +1,84 @@
+using Autograd.Kernels;
+
+namespace Autograd;
+
+/// <summary>Matrix products, all through the one kernel entry point <see cref="MatMulKernel"/>.</summary>
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The matrix product, as <c>torch.matmul</c>: 1-D·1-D is a dot product, 2-D·2-D a matrix
+    /// product, 1-D operands get a dim prepended (left) or appended (right) that is removed from the
+    /// result, and 3-D operands are batched (a 2-D operand is shared by every batch).
+    /// For C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC.
+    /// </summary>
+    public Tensor MatMul(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        RequireFloat("MatMul");
+        other.RequireFloat("MatMul");
+        if (Rank == 0 || other.Rank == 0 || Rank > 3 || other.Rank > 3)
+            throw new ArgumentException($"MatMul supports 1-D, 2-D and 3-D operands, got shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)}.");
+        var (a, b) = Promote(this, other, BinaryKind.Mul);
+        int kA = a.Dims[^1], kB = b.Rank == 1 ? b.Dims[0] : b.Dims[^2];
+        if (kA != kB)
+            throw new ArgumentException($"MatMul: shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)} cannot be multiplied ({kA} != {kB}).");
+
+        if (a.Rank == 1 && b.Rank == 1) return a.Unsqueeze(0).MatMul2D(b.Unsqueeze(1), false, false).Reshape();
+        if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
+        if (b.Rank == 1) return a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
+        if (a.Rank == 2 && b.Rank == 2) return a.MatMul2D(b, false, false);
+        if (b.Rank == 2)
+        {
+            // (B, n, k)·(k, m): one 2-D product over the stacked rows.
+            return a.Reshape(-1, kA).MatMul2D(b, false, false).Reshape(a.Dims[0], a.Dims[1], b.Dims[1]);
+        }
+        if (a.Rank == 2) a = a.Unsqueeze(0).Expand(b.Dims[0], -1, -1);
+        if (a.Dims[0] != b.Dims[0])
+        {
+            if (a.Dims[0] == 1) a = a.Expand(b.Dims[0], -1, -1);
+            else if (b.Dims[0] == 1) b = b.Expand(a.Dims[0], -1, -1);
+            else throw new ArgumentException($"MatMul: batch sizes {a.Dims[0]} and {b.Dims[0]} of shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)} do not broadcast.");
+        }
+        return a.BatchedMatMul(b, false, false);
+    }
+
+    /// <summary>op(A)·op(B) for 2-D operands, op being an optional transpose; the backward uses the transposed forms instead of copies.</summary>
+    internal Tensor MatMul2D(Tensor b, bool transA, bool transB)
+    {
+        int m = transA ? Dims[1] : Dims[0], k = transA ? Dims[0] : Dims[1];
+        int n = transB ? b.Dims[0] : b.Dims[1];
+        var r = Empty([m, n], DType);
+        Gemm(transA, transB, m, n, k, this, 0, b, 0, r, 0);
+        var a = this;
+        return Tape.Record(r, "MatMul", [a, b], g =>
+        [
+            // C = op(A)·op(B): dA = g·op(B)ᵀ (transposed back if A was used transposed), dB likewise.
+            a.RequiresGrad ? (transA ? b.MatMul2D(g, transB, true) : g.MatMul2D(b, false, !transB)) : null,
+            b.RequiresGrad ? (transB ? g.MatMul2D(a, true, transA) : a.MatMul2D(g, !transA, false)) : null,
+        ], a, b);
+    }
+
+    /// <summary>op(A[i])·op(B[i]) for 3-D operands with one batch size.</summary>
+    internal Tensor BatchedMatMul(Tensor b, bool transA, bool transB)
+    {
+        int batch = Dims[0];
+        int m = transA ? Dims[2] : Dims[1], k = transA ? Dims[1] : Dims[2];
+        int n = transB ? b.Dims[1] : b.Dims[2];
+        var r = Empty([batch, m, n], DType);
+        for (int i = 0; i < batch; i++) Gemm(transA, transB, m, n, k, this, i * m * k, b, i * k * n, r, i * m * n);
+        var a = this;
+        return Tape.Record(r, "BatchedMatMul", [a, b], g =>
+        [
+            a.RequiresGrad ? (transA ? b.BatchedMatMul(g, transB, true) : g.BatchedMatMul(b, false, !transB)) : null,
+            b.RequiresGrad ? (transB ? g.BatchedMatMul(a, true, transA) : a.BatchedMatMul(g, !transA, false)) : null,
+        ], a, b);
+    }
+
+    private static void Gemm(bool transA, bool transB, int m, int n, int k, Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff)
+    {
+        if (a.DType == DType.Float32)
+            MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<float>().AsSpan(aOff, m * k), b.Buffer<float>().AsSpan(bOff, k * n), c.Buffer<float>().AsSpan(cOff, m * n));
+        else
+            MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<double>().AsSpan(aOff, m * k), b.Buffer<double>().AsSpan(bOff, k * n), c.Buffer<double>().AsSpan(cOff, m * n));
+    }
+}

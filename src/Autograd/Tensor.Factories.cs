@@ -1,0 +1,192 @@
+namespace Autograd;
+
+public sealed partial class Tensor
+{
+    private static int[] CheckShape(int length, int[] shape, string what)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (int d in shape)
+            if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
+        if (Shapes.Size(shape) != length)
+            throw new ArgumentException(
+                $"{what} of length {length} does not match shape {Shapes.Format(shape)} ({Shapes.Size(shape)} elements).", nameof(shape));
+        return (int[])shape.Clone();
+    }
+
+    private static int[] ShapeOrVector(int length, int[] shape) => shape.Length == 0 ? [length] : shape;
+
+    /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (row-major); no shape gives a 1-D tensor.</summary>
+    /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
+    public static Tensor FromArray(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new((float[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+    }
+
+    /// <summary>A Float64 tensor holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
+    /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
+    public static Tensor FromArray(double[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new((double[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+    }
+
+    /// <summary>An Int64 tensor (class indices) holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
+    /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
+    public static Tensor FromArray(long[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new((long[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+    }
+
+    /// <summary>A 2-D Float32 tensor from a rectangular array.</summary>
+    public static Tensor FromArray(float[,] data) => From2D(data, DType.Float32);
+
+    /// <summary>A 2-D Float64 tensor from a rectangular array.</summary>
+    public static Tensor FromArray(double[,] data) => From2D(data, DType.Float64);
+
+    private static Tensor From2D<T>(T[,] data, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int rows = data.GetLength(0), cols = data.GetLength(1);
+        var t = Empty([rows, cols], dtype);
+        var dst = t.Buffer<T>();
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                dst[i * cols + j] = data[i, j];
+        return t;
+    }
+
+    /// <summary>A 0-d Float32 tensor.</summary>
+    public static Tensor Scalar(float value) => new(new[] { value }, []);
+
+    /// <summary>A 0-d Float64 tensor.</summary>
+    public static Tensor Scalar(double value) => new(new[] { value }, []);
+
+    /// <summary>A 0-d Int64 tensor.</summary>
+    public static Tensor Scalar(long value) => new(new[] { value }, []);
+
+    /// <summary>A 0-d tensor of the given dtype.</summary>
+    public static Tensor Scalar(double value, DType dtype) => Full([], value, dtype);
+
+    /// <summary>A Float32 tensor of zeros.</summary>
+    public static Tensor Zeros(params int[] shape) => Full(shape, 0, DType.Float32);
+
+    /// <summary>A tensor of zeros.</summary>
+    public static Tensor Zeros(int[] shape, DType dtype) => Full(shape, 0, dtype);
+
+    /// <summary>A Float32 tensor of ones.</summary>
+    public static Tensor Ones(params int[] shape) => Full(shape, 1, DType.Float32);
+
+    /// <summary>A tensor of ones.</summary>
+    public static Tensor Ones(int[] shape, DType dtype) => Full(shape, 1, dtype);
+
+    /// <summary>A tensor filled with <paramref name="value"/>.</summary>
+    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (int d in shape)
+            if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
+        var t = Empty((int[])shape.Clone(), dtype);
+        if (value != 0) t.Fill(value);
+        return t;
+    }
+
+    /// <summary>Zeros with the shape and dtype of <paramref name="other"/>.</summary>
+    public static Tensor ZerosLike(Tensor other) => Full(other.Dims, 0, other.DType);
+
+    /// <summary>Ones with the shape and dtype of <paramref name="other"/>.</summary>
+    public static Tensor OnesLike(Tensor other) => Full(other.Dims, 1, other.DType);
+
+    /// <summary>The 1-D sequence 0, 1, ..., below <paramref name="end"/> (like <c>torch.arange(end)</c>).</summary>
+    public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
+
+    /// <summary>The 1-D sequence start, start + step, ... stopping before <paramref name="end"/>.</summary>
+    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Float32)
+    {
+        if (step == 0 || double.IsNaN(step)) throw new ArgumentException("Arange needs a non-zero step.", nameof(step));
+        if ((end - start) / step < 0) throw new ArgumentException($"Arange: step {step} never reaches {end} from {start}.", nameof(step));
+        int n = (int)Math.Ceiling((end - start) / step);
+        var t = Empty([n], dtype);
+        for (int i = 0; i < n; i++) t.SetFlat(i, start + i * step);
+        return t;
+    }
+
+    /// <summary>The n×n identity matrix.</summary>
+    public static Tensor Eye(int n, DType dtype = DType.Float32)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "Eye needs n >= 0.");
+        var t = Empty([n, n], dtype);
+        for (int i = 0; i < n; i++) t.SetFlat(i * n + i, 1);
+        return t;
+    }
+
+    /// <summary>Uniform samples in [0, 1) from <see cref="Generator.Default"/> (Float32).</summary>
+    public static Tensor Rand(params int[] shape) => Rand(shape, null);
+
+    /// <summary>Uniform samples in [0, 1).</summary>
+    public static Tensor Rand(int[] shape, Generator? generator, DType dtype = DType.Float32)
+        => Sample(shape, generator, dtype, g => g.NextDouble(), g => g.NextSingle());
+
+    /// <summary>Standard normal samples from <see cref="Generator.Default"/> (Float32).</summary>
+    public static Tensor Randn(params int[] shape) => Randn(shape, null);
+
+    /// <summary>Standard normal samples.</summary>
+    public static Tensor Randn(int[] shape, Generator? generator, DType dtype = DType.Float32)
+        => Sample(shape, generator, dtype, g => g.NextNormal(), g => (float)g.NextNormal());
+
+    /// <summary>Uniform Int64 samples in [low, high).</summary>
+    public static Tensor RandInt(long low, long high, int[] shape, Generator? generator = null)
+    {
+        if (high <= low) throw new ArgumentException($"RandInt needs low < high, got low={low}, high={high}.", nameof(high));
+        var t = Full(shape, 0, DType.Int64);
+        var data = t.Buffer<long>();
+        (generator ?? Generator.Default).Locked(g =>
+        {
+            for (int i = 0; i < data.Length; i++) data[i] = g.NextInt64(low, high);
+            return 0;
+        });
+        return t;
+    }
+
+    private static Tensor Sample(int[] shape, Generator? generator, DType dtype, Func<Generator, double> f64, Func<Generator, float> f32)
+    {
+        if (dtype == DType.Int64) throw new ArgumentException("Rand and Randn produce floating point tensors; use RandInt for Int64.", nameof(dtype));
+        var t = Full(shape, 0, dtype);
+        (generator ?? Generator.Default).Locked(g =>
+        {
+            if (t.Data is float[] f) for (int i = 0; i < f.Length; i++) f[i] = f32(g);
+            else { var d = t.Buffer<double>(); for (int i = 0; i < d.Length; i++) d[i] = f64(g); }
+            return 0;
+        });
+        return t;
+    }
+
+    internal void Fill(double value)
+    {
+        switch (Data)
+        {
+            case float[] f: Array.Fill(f, (float)value); break;
+            case double[] d: Array.Fill(d, value); break;
+            case long[] l: Array.Fill(l, (long)value); break;
+        }
+    }
+
+    internal void SetFlat(int i, double value)
+    {
+        switch (Data)
+        {
+            case float[] f: f[i] = (float)value; break;
+            case double[] d: d[i] = value; break;
+            case long[] l: l[i] = (long)value; break;
+        }
+    }
+
+    internal double GetFlat(int i) => Data switch
+    {
+        float[] f => f[i],
+        double[] d => d[i],
+        long[] l => l[i],
+        _ => throw new InvalidOperationException(),
+    };
+}
