@@ -19,7 +19,7 @@ public sealed partial class Tensor
         var format = ChooseFormat(summarize);
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(format(GetFlat(0)));
-        else AppendDim(sb, 0, 0, format, summarize, indent: 8);
+        else AppendDim(sb, 0, 0, format, summarize, indent: 7);
         sb.Append(", shape=(").Append(string.Join(", ", Dims)).Append(Rank == 1 ? ",)" : ")");
         if (DType != DType.Float32) sb.Append(", dtype=").Append(DType);
         if (GradFn is not null) sb.Append(", grad_fn=<").Append(GradFnName).Append('>');

@@ -44,7 +44,10 @@ internal static class BackwardEngine
                 if (!grads.Remove(node, out var grad)) continue;
                 if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
 
-                var inputGrads = node.Apply(grad);
+                Tensor?[] inputGrads;
+                Anomaly.t_backwardDepth++;
+                try { inputGrads = node.Apply(grad); }
+                finally { Anomaly.t_backwardDepth--; }
                 if (inputGrads.Length != node.Inputs.Length)
                     throw new InvalidOperationException($"{node.Name}Backward returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
                 for (int i = 0; i < inputGrads.Length; i++)

@@ -118,9 +118,13 @@ public static class Tape
 /// <summary>The checks behind <see cref="Tape.DetectAnomaly"/>.</summary>
 internal static class Anomaly
 {
+    // Inside a backward step the ops computing the gradient are not reported one by one:
+    // the step's result is checked and reported under the op being differentiated.
+    [ThreadStatic] internal static int t_backwardDepth;
+
     public static void CheckForward(string op, Tensor result)
     {
-        if (HasNonFinite(result))
+        if (t_backwardDepth == 0 && HasNonFinite(result))
             throw new ArithmeticException($"Anomaly detected: the forward pass of {op} produced NaN or infinity (output shape {Shapes.Format(result.Dims)}).");
     }
 

@@ -72,4 +72,18 @@ internal static class CopyKernels
             }
         }
     }
+
+    /// <summary>d[i] = mask[i] ? a[i] : b[i], with a and b broadcast to <paramref name="shape"/>.</summary>
+    public static void Where<T>(bool[] mask, T[] a, int[] aShape, T[] b, int[] bShape, T[] d, int[] shape)
+    {
+        int[]? oa = a.Length == d.Length || a.Length == 1 ? null : BinaryKernels.BroadcastOffsets(aShape, shape);
+        int[]? ob = b.Length == d.Length || b.Length == 1 ? null : BinaryKernels.BroadcastOffsets(bShape, shape);
+        bool aScalar = a.Length == 1 && d.Length != 1, bScalar = b.Length == 1 && d.Length != 1;
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = mask[i]
+                ? a[aScalar ? 0 : oa is null ? i : oa[i]]
+                : b[bScalar ? 0 : ob is null ? i : ob[i]];
+        }
+    }
 }

@@ -84,9 +84,12 @@ internal static unsafe class MatMulKernel
     /// <see cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>
     /// with an explicit micro-kernel family and thread budget (for tests and benchmarks). An
     /// <paramref name="isa"/> the machine does not accelerate still works, emulated in software.
+    /// Products with fewer than <paramref name="parallelThreshold"/> multiply-adds run on the
+    /// calling thread whatever <paramref name="threads"/> is.
     /// </summary>
     internal static void Gemm(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, GemmIsa isa, int threads)
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, GemmIsa isa, int threads,
+        long parallelThreshold = ParallelThreshold)
     {
         if (!Prologue(m, n, k, a.Length, b.Length, c.Length, threads))
         {
@@ -99,6 +102,7 @@ internal static unsafe class MatMulKernel
         fixed (float* pc = c)
         {
             var problem = new Problem<float>(transA, transB, m, n, k, pa, pb, pc, accumulate);
+            threads = ThreadsFor(m, n, k, threads, parallelThreshold);
             switch (isa)
             {
                 case GemmIsa.Vector512:
@@ -117,9 +121,10 @@ internal static unsafe class MatMulKernel
         }
     }
 
-    /// <inheritdoc cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, GemmIsa, int)"/>
+    /// <inheritdoc cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, GemmIsa, int, long)"/>
     internal static void Gemm(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate, GemmIsa isa, int threads)
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate, GemmIsa isa, int threads,
+        long parallelThreshold = ParallelThreshold)
     {
         if (!Prologue(m, n, k, a.Length, b.Length, c.Length, threads))
         {
@@ -132,6 +137,7 @@ internal static unsafe class MatMulKernel
         fixed (double* pc = c)
         {
             var problem = new Problem<double>(transA, transB, m, n, k, pa, pb, pc, accumulate);
+            threads = ThreadsFor(m, n, k, threads, parallelThreshold);
             switch (isa)
             {
                 case GemmIsa.Vector512:
@@ -148,6 +154,14 @@ internal static unsafe class MatMulKernel
                     break;
             }
         }
+    }
+
+    /// <summary>How many threads a product of this size should use, given a budget.</summary>
+    private static int ThreadsFor(int m, int n, int k, int threads, long parallelThreshold)
+    {
+        long work = (long)m * n * k;
+        if (threads <= 1 || work < parallelThreshold) return 1;
+        return (int)Math.Min(threads, Math.Max(2, work / MinWorkPerThread));
     }
 
     /// <summary>Validates the arguments; returns false when there is no multiply-add to do.</summary>
@@ -242,22 +256,16 @@ internal static unsafe class MatMulKernel
         where T : unmanaged
         where TTile : struct, IMicroTile<T>
     {
+        /// <summary>Computes the product with up to <paramref name="threads"/> threads (1: on the calling thread).</summary>
         public static void Run(in Problem<T> p, int threads)
         {
-            long work = (long)p.M * p.N * p.K;
-            int parts = 1;
-            if (threads > 1 && work >= ParallelThreshold)
-            {
-                parts = (int)Math.Min(threads, Math.Max(1, work / MinWorkPerThread));
-            }
-
-            if (parts <= 1)
+            if (threads <= 1)
             {
                 Blocked(p, 0, p.M, 0, p.N);
             }
             else
             {
-                RunParallel(p, parts);
+                RunParallel(p, threads);
             }
         }
 

@@ -49,18 +49,28 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// log Σ e^x along <paramref name="dim"/>, computed as max + log Σ e^(x - max) (stable). Its
-    /// gradient, softmax(x), comes from the ops it is built of.
+    /// log Σ e^x along <paramref name="dim"/>, computed as max + log Σ e^(x - max) (stable).
+    /// Backward, as PyTorch: g · e^(x - result) (softmax from the saved, rounded result).
     /// </summary>
     public Tensor LogSumExp(int dim, bool keepDim = false)
     {
         RequireFloat("LogSumExp");
         int d = Shapes.NormalizeDim(dim, Rank);
-        var max = Max(d, keepDim: true).Detach();
-        // An all -inf (or +inf) slice would give inf - inf; shift by 0 there instead.
-        max = Where(max.Abs().Eq(double.PositiveInfinity), Scalar(0, DType), max);
-        var result = (this - max).Exp().Sum(d, keepDim: true).Log() + max;
-        return keepDim ? result : result.Squeeze(d);
+        Tensor r;
+        using (Tape.NoGrad())
+        {
+            var max = Max(d, keepDim: true);
+            // An all -inf (or +inf) slice would give inf - inf; shift by 0 there instead.
+            max = Where(max.Abs().Eq(double.PositiveInfinity), Scalar(0, DType), max);
+            r = (this - max).Exp().Sum(d, keepDim: true).Log() + max;
+            if (!keepDim && Rank > 0) r = r.Squeeze(d);
+        }
+        r = r.Detach();
+        return Tape.Record(r, "LogSumExp", [this], g =>
+        {
+            var (gk, rk) = keepDim || Rank == 0 ? (g, r) : (g.Unsqueeze(d), r.Unsqueeze(d));
+            return [gk * (this - rk).Exp()];
+        }, this, r);
     }
 
     private Tensor SoftmaxForward(int dim, bool log, string op)

@@ -66,11 +66,13 @@ public sealed partial class Tensor
         (a, b) = Promote(a, b, BinaryKind.Add);
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, a.Dims), b.Dims);
         var r = Empty(shape, a.DType);
-        var c = BinaryKernels.BroadcastOffsets(condition.Dims, shape);
-        var oa = BinaryKernels.BroadcastOffsets(a.Dims, shape);
-        var ob = BinaryKernels.BroadcastOffsets(b.Dims, shape);
-        for (int i = 0; i < c.Length; i++)
-            r.SetFlatFrom(i, condition.GetFlat(c[i]) != 0 ? a : b, condition.GetFlat(c[i]) != 0 ? oa[i] : ob[i]);
+        var mask = ConditionMask(condition, shape);
+        switch (r.Data)
+        {
+            case float[] f: CopyKernels.Where(mask, a.Buffer<float>(), a.Dims, b.Buffer<float>(), b.Dims, f, shape); break;
+            case double[] d: CopyKernels.Where(mask, a.Buffer<double>(), a.Dims, b.Buffer<double>(), b.Dims, d, shape); break;
+            case long[] l: CopyKernels.Where(mask, a.Buffer<long>(), a.Dims, b.Buffer<long>(), b.Dims, l, shape); break;
+        }
         var cond = condition.Detach();
         return Tape.Record(r, "Where", [a, b], g =>
         [
@@ -79,13 +81,12 @@ public sealed partial class Tensor
         ], cond);
     }
 
-    private void SetFlatFrom(int i, Tensor src, int j)
+    /// <summary>The condition broadcast to <paramref name="shape"/> as booleans (nonzero is true).</summary>
+    private static bool[] ConditionMask(Tensor condition, int[] shape)
     {
-        switch (Data)
-        {
-            case float[] f: f[i] = src.Buffer<float>()[j]; break;
-            case double[] d: d[i] = src.Buffer<double>()[j]; break;
-            case long[] l: l[i] = src.Buffer<long>()[j]; break;
-        }
+        var offsets = Shapes.Equal(condition.Dims, shape) ? null : BinaryKernels.BroadcastOffsets(condition.Dims, shape);
+        var mask = new bool[Shapes.Size(shape)];
+        for (int i = 0; i < mask.Length; i++) mask[i] = condition.GetFlat(offsets is null ? i : offsets[i]) != 0;
+        return mask;
     }
 }

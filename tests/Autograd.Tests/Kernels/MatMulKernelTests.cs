@@ -1,0 +1,508 @@
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+using Autograd.Kernels;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Autograd.Tests.Kernels;
+
+/// <summary>
+/// Tests of the GEMM kernel against a compensated (nearly exact) reference.
+/// </summary>
+/// <remarks>
+/// Tolerances are rigorous forward error bounds, not fudge factors. Each C element is one chain of
+/// k fused multiply-adds (k + 1 terms with the old C when accumulating), so with unit roundoff u
+/// (2^-24 for float, 2^-53 for double) the standard bound is
+/// |computed - exact| ≤ γ(k+1) · (Σ_p |a_ip|·|b_pj| + |c_ij|), γ(j) = j·u / (1 - j·u).
+/// The reference is a compensated dot product (error ~u² relative), so the bound is never
+/// exceeded by a correct kernel, while a missing, duplicated or misplaced term (error ~|a·b|, far
+/// above k·u·Σ|a||b| for the shapes used) always is.
+/// </remarks>
+[TestFixture]
+public sealed class MatMulKernelTests
+{
+    private const double FloatRoundoff = 1.0 / (1 << 24);
+    private const double DoubleRoundoff = 1.0 / (1L << 53);
+
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (1, 7, 3), (3, 1, 7), (7, 3, 1), (1, 1, 257), (3, 3, 3),
+        (17, 31, 33), (33, 17, 31), (31, 33, 17), (7, 17, 65),
+        (65, 127, 3), (127, 65, 129), (129, 1, 255), (1, 129, 257), (255, 17, 7),
+        (257, 33, 65), (7, 257, 129), (129, 33, 255), (31, 65, 600), (300, 17, 40),
+        (569, 30, 1), (255, 129, 31), (3, 3100, 5),
+    ];
+
+    private static readonly bool HardwareFma = Fma.IsSupported || AdvSimd.IsSupported;
+
+    private static IEnumerable<TestCaseData> ShapeCases()
+    {
+        foreach (var (m, n, k) in Shapes)
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    yield return new TestCaseData(m, n, k, transA, transB)
+                        .SetArgDisplayNames($"{m}x{n}x{k}", transA ? "At" : "A", transB ? "Bt" : "B");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<TestCaseData> EdgeShapeCases()
+    {
+        // Ragged edges around the micro-tile sizes (6×16, 6×8, 12×32, 12×16, 4×4) and block sizes.
+        foreach (var (m, n, k) in new[] { (5, 15, 9), (13, 33, 31), (25, 17, 257), (7, 33, 513), (145, 9, 3) })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    yield return new TestCaseData(m, n, k, transA, transB)
+                        .SetArgDisplayNames($"{m}x{n}x{k}", transA ? "At" : "A", transB ? "Bt" : "B");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<GemmIsa> AllIsas() => Enum.GetValues<GemmIsa>();
+
+    // ------------------------------------------------------------------ accuracy, default path
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_Float_MatchesReferenceWithinErrorBound(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB));
+        float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n);
+        float[] c = new float[m * n];
+        Array.Fill(c, float.NaN); // must be overwritten, not read
+
+        MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c);
+
+        AssertWithinBound(transA, transB, m, n, k, ToDouble(a), ToDouble(b), null, ToDouble(c), FloatRoundoff);
+    }
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_Double_MatchesReferenceWithinErrorBound(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 2));
+        double[] a = RandomDoubles(rng, m * k), b = RandomDoubles(rng, k * n);
+        double[] c = new double[m * n];
+        Array.Fill(c, double.NaN);
+
+        MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c);
+
+        AssertWithinBound(transA, transB, m, n, k, a, b, null, c, DoubleRoundoff);
+    }
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_FloatAccumulate_AddsProductToExistingC(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 3));
+        float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n), c0 = RandomFloats(rng, m * n);
+        float[] c = (float[])c0.Clone();
+
+        MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, accumulate: true);
+
+        AssertWithinBound(transA, transB, m, n, k, ToDouble(a), ToDouble(b), ToDouble(c0), ToDouble(c), FloatRoundoff);
+    }
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_DoubleAccumulate_AddsProductToExistingC(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 4));
+        double[] a = RandomDoubles(rng, m * k), b = RandomDoubles(rng, k * n), c0 = RandomDoubles(rng, m * n);
+        double[] c = (double[])c0.Clone();
+
+        MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, accumulate: true);
+
+        AssertWithinBound(transA, transB, m, n, k, a, b, c0, c, DoubleRoundoff);
+    }
+
+    // ------------------------------------------------------------------ every micro-kernel family
+
+    [TestCaseSource(nameof(EdgeShapeCases))]
+    public void Gemm_EveryIsaFloat_MatchesReferenceWithinErrorBound(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 5));
+        float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n), c0 = RandomFloats(rng, m * n);
+        foreach (GemmIsa isa in AllIsas())
+        {
+            foreach (bool accumulate in new[] { false, true })
+            {
+                float[] c = (float[])c0.Clone();
+                MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, accumulate, isa, threads: 1);
+                AssertWithinBound(transA, transB, m, n, k, ToDouble(a), ToDouble(b), accumulate ? ToDouble(c0) : null,
+                    ToDouble(c), FloatRoundoff, $"{isa}, accumulate={accumulate}");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(EdgeShapeCases))]
+    public void Gemm_EveryIsaDouble_MatchesReferenceWithinErrorBound(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 6));
+        double[] a = RandomDoubles(rng, m * k), b = RandomDoubles(rng, k * n), c0 = RandomDoubles(rng, m * n);
+        foreach (GemmIsa isa in AllIsas())
+        {
+            foreach (bool accumulate in new[] { false, true })
+            {
+                double[] c = (double[])c0.Clone();
+                MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, accumulate, isa, threads: 1);
+                AssertWithinBound(transA, transB, m, n, k, a, b, accumulate ? c0 : null, c, DoubleRoundoff,
+                    $"{isa}, accumulate={accumulate}");
+            }
+        }
+    }
+
+    [Test]
+    public void Gemm_EveryIsaWithHardwareFma_BitIdentical()
+    {
+        if (!HardwareFma)
+        {
+            Assert.Ignore("Without hardware FMA the scalar fallback rounds twice per step.");
+        }
+
+        var rng = new Random(7);
+        foreach (var (m, n, k) in new[] { (29, 47, 300), (13, 70, 9) })
+        {
+            float[] af = RandomFloats(rng, m * k), bf = RandomFloats(rng, k * n);
+            double[] ad = RandomDoubles(rng, m * k), bd = RandomDoubles(rng, k * n);
+            float[] expectedF = new float[m * n];
+            double[] expectedD = new double[m * n];
+            MatMulKernel.Gemm(false, true, m, n, k, af, bf, expectedF, false, GemmIsa.Scalar, 1);
+            MatMulKernel.Gemm(false, true, m, n, k, ad, bd, expectedD, false, GemmIsa.Scalar, 1);
+            foreach (GemmIsa isa in AllIsas())
+            {
+                float[] cf = new float[m * n];
+                double[] cd = new double[m * n];
+                MatMulKernel.Gemm(false, true, m, n, k, af, bf, cf, false, isa, 1);
+                MatMulKernel.Gemm(false, true, m, n, k, ad, bd, cd, false, isa, 1);
+                AssertBitIdentical(expectedF, cf, $"float {isa} {m}x{n}x{k}");
+                AssertBitIdentical(expectedD, cd, $"double {isa} {m}x{n}x{k}");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ exactness and special values
+
+    [Test]
+    public void Gemm_SmallIntegerOperands_ExactResult()
+    {
+        // Integers with |sum| < 2^24 are exact in float: any blocking or ordering bug shows up as an
+        // exact mismatch, whatever the rounding.
+        const int m = 37, n = 41, k = 301;
+        var rng = new Random(8);
+        float[] a = new float[m * k], b = new float[k * n];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.Next(-8, 9);
+        for (int i = 0; i < b.Length; i++) b[i] = rng.Next(-8, 9);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                float[] c = new float[m * n];
+                MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c);
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        double exact = 0;
+                        for (int p = 0; p < k; p++)
+                        {
+                            exact += (double)At(a, transA, m, k, i, p) * At(b, transB, k, n, p, j);
+                        }
+
+                        c[(i * n) + j].ShouldBe((float)exact, $"C[{i},{j}] transA={transA} transB={transB}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Gemm_InfinityInOneColumnOfB_OnlyThatColumnOfCIsInfinite()
+    {
+        // The zero padding of ragged micro-tiles must not leak NaN (0 · ∞) into real elements.
+        const int m = 13, n = 19, k = 11;
+        float[] a = new float[m * k], b = new float[k * n];
+        Array.Fill(a, 0.5f);
+        Array.Fill(b, 0.25f);
+        b[(4 * n) + 17] = float.PositiveInfinity;
+        float[] c = new float[m * n];
+
+        MatMulKernel.Gemm(false, false, m, n, k, a, b, c);
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float expected = j == 17 ? float.PositiveInfinity : 0.5f * 0.25f * k;
+                c[(i * n) + j].ShouldBe(expected, $"C[{i},{j}]");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ empty dimensions
+
+    [TestCase(0, 5, 7)]
+    [TestCase(5, 0, 7)]
+    [TestCase(0, 0, 0)]
+    public void Gemm_EmptyOutput_LeavesBuffersUntouched(int m, int n, int k)
+    {
+        float[] a = new float[m * k], b = new float[k * n];
+        float[] c = [42f, 43f];
+
+        MatMulKernel.Gemm(false, false, m, n, k, a, b, c);
+        MatMulKernel.Gemm(true, true, m, n, k, a, b, c, accumulate: true);
+
+        c.ShouldBe([42f, 43f]);
+    }
+
+    [Test]
+    public void Gemm_ZeroDepth_WritesZeros()
+    {
+        float[] c = [1f, 2f, 3f, 4f, 5f, 6f, 99f];
+        double[] cd = [1, 2, 3, 4, 5, 6, 99];
+
+        MatMulKernel.Gemm(false, false, 2, 3, 0, ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, c);
+        MatMulKernel.Gemm(true, false, 2, 3, 0, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, cd);
+
+        c.ShouldBe([0f, 0f, 0f, 0f, 0f, 0f, 99f]);
+        cd.ShouldBe([0d, 0d, 0d, 0d, 0d, 0d, 99d]);
+    }
+
+    [Test]
+    public void Gemm_ZeroDepthAccumulate_LeavesCUnchanged()
+    {
+        float[] c = [1f, 2f, 3f, 4f, 5f, 6f];
+
+        MatMulKernel.Gemm(false, true, 2, 3, 0, ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, c, accumulate: true);
+
+        c.ShouldBe([1f, 2f, 3f, 4f, 5f, 6f]);
+    }
+
+    [Test]
+    public void Gemm_LongerOutputSpan_OnlyFirstMTimesNElementsWritten()
+    {
+        const int m = 9, n = 21, k = 5;
+        var rng = new Random(9);
+        float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n);
+        float[] c = new float[(m * n) + 3];
+        c[^3] = 7f;
+        c[^2] = 8f;
+        c[^1] = 9f;
+
+        MatMulKernel.Gemm(false, false, m, n, k, a, b, c);
+
+        c[^3..].ShouldBe([7f, 8f, 9f]);
+    }
+
+    // ------------------------------------------------------------------ argument validation
+
+    [Test]
+    public void Gemm_OperandTooShort_ThrowsArgumentException()
+    {
+        float[] small = new float[5], ok = new float[12];
+
+        Should.Throw<ArgumentException>(() => MatMulKernel.Gemm(false, false, 3, 4, 2, small, ok, ok)).ParamName.ShouldBe("a");
+        Should.Throw<ArgumentException>(() => MatMulKernel.Gemm(false, false, 3, 4, 2, ok, small, ok)).ParamName.ShouldBe("b");
+        Should.Throw<ArgumentException>(() => MatMulKernel.Gemm(false, false, 3, 4, 2, ok, ok, small)).ParamName.ShouldBe("c");
+    }
+
+    [Test]
+    public void Gemm_NegativeDimension_ThrowsArgumentOutOfRangeException()
+    {
+        double[] buffer = new double[4];
+
+        Should.Throw<ArgumentOutOfRangeException>(() => MatMulKernel.Gemm(false, false, -1, 2, 2, buffer, buffer, buffer));
+        Should.Throw<ArgumentOutOfRangeException>(() => MatMulKernel.Gemm(false, false, 2, -1, 2, buffer, buffer, buffer));
+        Should.Throw<ArgumentOutOfRangeException>(() => MatMulKernel.Gemm(false, false, 2, 2, -1, buffer, buffer, buffer));
+    }
+
+    // ------------------------------------------------------------------ threading and determinism
+
+    // parallelThreshold: 0 makes threads > 1 really split even these small products.
+    [TestCase(150, 130, 70)]
+    [TestCase(300, 33, 10)]
+    [TestCase(5, 3100, 16)]
+    [TestCase(20, 61, 300)]
+    [TestCase(7, 9, 3)]
+    public void Gemm_AnyThreadCount_BitIdenticalToSingleThread(int m, int n, int k)
+    {
+        var rng = new Random(HashCode.Combine(m, n, k));
+        float[] af = RandomFloats(rng, m * k), bf = RandomFloats(rng, k * n), c0f = RandomFloats(rng, m * n);
+        double[] ad = RandomDoubles(rng, m * k), bd = RandomDoubles(rng, k * n), c0d = RandomDoubles(rng, m * n);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                bool accumulate = transA;
+                float[] expectedF = (float[])c0f.Clone();
+                double[] expectedD = (double[])c0d.Clone();
+                MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, expectedF, accumulate, MatMulKernel.BestIsa, threads: 1);
+                MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, expectedD, accumulate, MatMulKernel.BestIsa, threads: 1);
+                foreach (int threads in new[] { 2, 3, 8 })
+                {
+                    float[] cf = (float[])c0f.Clone();
+                    double[] cd = (double[])c0d.Clone();
+                    MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, cf, accumulate, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
+                    MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, cd, accumulate, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
+                    string what = $"{m}x{n}x{k} transA={transA} transB={transB} threads={threads}";
+                    AssertBitIdentical(expectedF, cf, "float " + what);
+                    AssertBitIdentical(expectedD, cd, "double " + what);
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Gemm_ConcurrentCallers_EachGetsCorrectResult()
+    {
+        const int m = 150, n = 130, k = 120;
+        var rng = new Random(10);
+        float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n);
+        float[] expected = new float[m * n];
+        MatMulKernel.Gemm(false, false, m, n, k, a, b, expected, false, MatMulKernel.BestIsa, 1);
+
+        float[][] results = new float[8][];
+        Parallel.For(0, results.Length, i =>
+        {
+            results[i] = new float[m * n];
+            MatMulKernel.Gemm(false, false, m, n, k, a, b, results[i]);
+        });
+
+        foreach (float[] result in results)
+        {
+            AssertBitIdentical(expected, result, "concurrent call");
+        }
+    }
+
+    [Test]
+    public void NumThreads_SetBelowOne_ThrowsArgumentOutOfRangeNamingValue()
+    {
+        int before = Threading.NumThreads;
+
+        var ex = Should.Throw<ArgumentOutOfRangeException>(() => Threading.NumThreads = 0);
+
+        ex.ParamName.ShouldBe("value");
+        ex.ActualValue.ShouldBe(0);
+        Threading.NumThreads.ShouldBe(before);
+    }
+
+    [Test]
+    public void NumThreads_SetValidValue_RoundTrips()
+    {
+        int before = Threading.NumThreads;
+        try
+        {
+            Threading.NumThreads = 3;
+            Threading.NumThreads.ShouldBe(3);
+        }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+
+        before.ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static float[] RandomFloats(Random rng, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return values;
+    }
+
+    private static double[] RandomDoubles(Random rng, int length)
+    {
+        var values = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (rng.NextDouble() * 2) - 1;
+        }
+
+        return values;
+    }
+
+    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    /// <summary>Element (row, col) of op(X), where op(X) is rows×cols and X is stored transposed when <paramref name="trans"/>.</summary>
+    private static T At<T>(T[] x, bool trans, int rows, int cols, int row, int col)
+        => trans ? x[(col * rows) + row] : x[(row * cols) + col];
+
+    private static double Gamma(int terms, double roundoff) => terms * roundoff / (1 - (terms * roundoff));
+
+    /// <summary>
+    /// Checks every element against a compensated dot product (Ogita–Rump–Oishi Dot2) with the
+    /// γ(k+1)·(Σ|a||b| + |c0|) bound; reports the worst element on failure.
+    /// </summary>
+    private static void AssertWithinBound(bool transA, bool transB, int m, int n, int k,
+        double[] a, double[] b, double[]? c0, double[] actual, double roundoff, string context = "")
+    {
+        double gamma = Gamma(k + 1, roundoff);
+        double worstRatio = 0;
+        string worst = "";
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c0?[(i * n) + j] ?? 0, compensation = 0, magnitude = Math.Abs(sum);
+                for (int p = 0; p < k; p++)
+                {
+                    double x = At(a, transA, m, k, i, p), y = At(b, transB, k, n, p, j);
+                    double product = x * y;
+                    double productError = Math.FusedMultiplyAdd(x, y, -product);
+                    double newSum = sum + product;
+                    double z = newSum - sum;
+                    compensation += (sum - (newSum - z)) + (product - z) + productError;
+                    sum = newSum;
+                    magnitude += Math.Abs(product);
+                }
+
+                double exact = sum + compensation;
+                double value = actual[(i * n) + j];
+                // The reference itself is good to ~u·|exact| + γ(k)²·Σ|a||b|; allow for that too.
+                double bound = (gamma * magnitude) + (4 * roundoff * roundoff * magnitude) + double.Epsilon;
+                double error = Math.Abs(value - exact);
+                double ratio = double.IsNaN(value) ? double.PositiveInfinity : error / bound;
+                if (ratio > worstRatio)
+                {
+                    worstRatio = ratio;
+                    worst = $"C[{i},{j}] = {value:R}, reference {exact:R}, error {error:G3} > bound {bound:G3}";
+                }
+            }
+        }
+
+        worstRatio.ShouldBeLessThanOrEqualTo(1.0,
+            $"{m}x{n}x{k} transA={transA} transB={transB} {context}: worst element {worst}");
+    }
+
+    private static void AssertBitIdentical(float[] expected, float[] actual, string context)
+        => AssertBitIdentical(Array.ConvertAll(expected, BitConverter.SingleToInt32Bits),
+            Array.ConvertAll(actual, BitConverter.SingleToInt32Bits), context);
+
+    private static void AssertBitIdentical(double[] expected, double[] actual, string context)
+        => AssertBitIdentical(Array.ConvertAll(expected, BitConverter.DoubleToInt64Bits),
+            Array.ConvertAll(actual, BitConverter.DoubleToInt64Bits), context);
+
+    /// <summary>Compares raw bit patterns (so -0 differs from +0, and NaN payloads count).</summary>
+    private static void AssertBitIdentical<T>(T[] expectedBits, T[] actualBits, string context)
+        where T : struct, IEquatable<T>
+    {
+        actualBits.Length.ShouldBe(expectedBits.Length);
+        for (int i = 0; i < expectedBits.Length; i++)
+        {
+            if (!expectedBits[i].Equals(actualBits[i]))
+            {
+                actualBits[i].ShouldBe(expectedBits[i], $"{context}: first difference at flat index {i}");
+            }
+        }
+    }
+}
