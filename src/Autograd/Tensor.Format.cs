@@ -16,7 +16,11 @@ public sealed partial class Tensor
     public override string ToString()
     {
         bool summarize = NumberOfElements > SummarizeThreshold;
-        var format = ChooseFormat(summarize);
+        var raw = ChooseFormat(summarize);
+        // PyTorch pads every element to the widest one, so columns line up.
+        int width = 0;
+        for (int i = 0; i < NumberOfElements; i++) width = Math.Max(width, raw(GetFlat(i)).Length);
+        Func<double, string> format = v => raw(v).PadLeft(width);
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(format(GetFlat(0)));
         else AppendDim(sb, 0, 0, format, summarize, indent: 7);

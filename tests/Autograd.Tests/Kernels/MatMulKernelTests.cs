@@ -447,6 +447,25 @@ public sealed class MatMulKernelTests
         double[] a, double[] b, double[]? c0, double[] actual, double roundoff, string context = "")
     {
         double gamma = Gamma(k + 1, roundoff);
+
+        // op(A) by rows and op(B) by columns, so the reference loop below is a plain dot product.
+        double[] rowsA = new double[m * k], colsB = new double[n * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                rowsA[(i * k) + p] = At(a, transA, m, k, i, p);
+            }
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                colsB[(j * k) + p] = At(b, transB, k, n, p, j);
+            }
+        }
+
         double worstRatio = 0;
         string worst = "";
         for (int i = 0; i < m; i++)
@@ -454,20 +473,22 @@ public sealed class MatMulKernelTests
             for (int j = 0; j < n; j++)
             {
                 double sum = c0?[(i * n) + j] ?? 0, compensation = 0, magnitude = Math.Abs(sum);
+                int rowBase = i * k, colBase = j * k;
                 for (int p = 0; p < k; p++)
                 {
-                    double x = At(a, transA, m, k, i, p), y = At(b, transB, k, n, p, j);
+                    // Dot2: TwoProduct via FMA, TwoSum, errors accumulated separately.
+                    double x = rowsA[rowBase + p], y = colsB[colBase + p];
                     double product = x * y;
-                    double productError = Math.FusedMultiplyAdd(x, y, -product);
                     double newSum = sum + product;
                     double z = newSum - sum;
-                    compensation += (sum - (newSum - z)) + (product - z) + productError;
+                    compensation += (sum - (newSum - z)) + (product - z) + Math.FusedMultiplyAdd(x, y, -product);
                     sum = newSum;
                     magnitude += Math.Abs(product);
                 }
 
                 double exact = sum + compensation;
                 double value = actual[(i * n) + j];
+
                 // The reference itself is good to ~u·|exact| + γ(k)²·Σ|a||b|; allow for that too.
                 double bound = (gamma * magnitude) + (4 * roundoff * roundoff * magnitude) + double.Epsilon;
                 double error = Math.Abs(value - exact);
