@@ -69,8 +69,9 @@ public sealed partial class Tensor
         }
         static string Special(double v) => double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
         // PyTorch's rules: integers print as "1.", scientific when the range is too wide.
-        if (allInts && maxAbs < 1e8) return v => double.IsFinite(v) ? v.ToString("0", inv) + "." : Special(v);
-        if (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs > 0) || maxAbs / minAbs > 1000)
+        bool wide = maxAbs >= 1e8 || maxAbs / minAbs > 1000;
+        if (allInts && !wide) return v => double.IsFinite(v) ? v.ToString("0", inv) + "." : Special(v);
+        if (wide || (minAbs < 1e-4 && minAbs > 0))
             return v => double.IsFinite(v) ? v.ToString("0.0000e+00", inv) : Special(v);
         return v => double.IsFinite(v) ? v.ToString("0.0000", inv) : Special(v);
     }

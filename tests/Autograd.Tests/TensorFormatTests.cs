@@ -36,11 +36,13 @@ public class TensorFormatTests
     [Test]
     public void ToString_LargeTensor_IsSummarised()
     {
+        // PyTorch switches to scientific notation when max/min exceeds 1000, as here.
         var s = Tensor.Arange(2000).ToString();
-        s.ShouldBe("tensor([0., 1., 2., ..., 1997., 1998., 1999.], shape=(2000,))");
+        s.ShouldBe("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 1.9970e+03, 1.9980e+03, 1.9990e+03], shape=(2000,))");
+        Tensor.Arange(1001, 3000).ToString().ShouldBe("tensor([1001., 1002., 1003., ..., 2997., 2998., 2999.], shape=(1999,))");
     }
 
     [Test]
     public void ToString_NonFinite_PrintsNanAndInf()
-        => Tensor.FromArray([float.NaN, float.PositiveInfinity, 1.5f]).ToString().ShouldBe("tensor([nan, inf, 1.5000], shape=(3,))");
+        => Tensor.FromArray([float.NaN, float.PositiveInfinity, 1.5f]).ToString().ShouldBe("tensor([   nan,    inf, 1.5000], shape=(3,))");
 }

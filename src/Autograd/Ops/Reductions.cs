@@ -42,7 +42,10 @@ public sealed partial class Tensor
     public Tensor Mean()
     {
         RequireFloat("Mean");
-        return Sum() / NumberOfElements;
+        int n = NumberOfElements;
+        Tensor r;
+        using (Tape.NoGrad()) r = Sum() / n;
+        return Tape.Record(r, "Mean", [this], g => [g.Expand(Dims) / n]);
     }
 
     /// <summary>The mean along <paramref name="dim"/>: Sum(dim) / size. d/dx = 1/size.</summary>
@@ -50,7 +53,10 @@ public sealed partial class Tensor
     {
         RequireFloat("Mean");
         int d = Shapes.NormalizeDim(dim, Rank);
-        return Sum(d, keepDim) / (Rank == 0 ? 1 : Dims[d]);
+        int n = Rank == 0 ? 1 : Dims[d];
+        Tensor r;
+        using (Tape.NoGrad()) r = Sum(d, keepDim) / n;
+        return Tape.Record(r, "Mean", [this], g => [(keepDim || Rank == 0 ? g : g.Unsqueeze(d)).Expand(Dims) / n]);
     }
 
     /// <summary>

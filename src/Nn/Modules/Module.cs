@@ -350,10 +350,17 @@ public abstract partial class Module
 
     private static IncompatibleKeys Apply(LoadPlan plan)
     {
-        foreach (var (slot, value) in plan.Copies)
+        // A value may share its data with a parameter loaded earlier in this pass (say, a state
+        // that swaps two parameters); convert or copy every source before writing any target.
+        var targets = new HashSet<Array>(plan.Copies.Select(c => c.Slot.Value.Data), ReferenceEqualityComparer.Instance);
+        var sources = plan.Copies.Select(c =>
+            c.Value.DType != c.Slot.Value.DType ? c.Value.Detach().To(c.Slot.Value.DType)
+            : targets.Contains(c.Value.Data) ? c.Value.Clone()
+            : c.Value).ToList();
+        for (int i = 0; i < sources.Count; i++)
         {
-            var p = slot.Value;
-            var source = value.DType == p.DType ? value : value.Detach().To(p.DType);
+            var p = plan.Copies[i].Slot.Value;
+            var source = sources[i];
             Array.Copy(source.Data, p.Data, p.NumberOfElements);
             p.BumpVersion();
         }

@@ -20,7 +20,7 @@ namespace Autograd.Optim;
 /// </list>
 /// <para>
 /// A Python scalar (lr, a beta, a bias correction) is a double; the kernel converts it to the
-/// tensor's dtype once, so every scalar below arrives already rounded to <typeparamref name="T"/>,
+/// tensor's dtype once, so every scalar below arrives already rounded to the element type,
 /// computed in double exactly as the Python code computes it. .NET never contracts <c>a * b + c</c>
 /// on its own, so every fusion here is an explicit <c>T.FusedMultiplyAdd</c>.
 /// </para>

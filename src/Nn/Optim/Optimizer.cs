@@ -25,6 +25,7 @@ namespace Autograd.Optim;
 public abstract class Optimizer
 {
     private readonly Tensor[] _parameters;
+    private readonly IReadOnlyList<Tensor> _readOnlyParameters;
     private double _learningRate;
 
     /// <summary>Checks and stores the parameters and the learning rate.</summary>
@@ -38,6 +39,7 @@ public abstract class Optimizer
         ArgumentNullException.ThrowIfNull(parameters);
         // Materialised once: a lazy query (model.Parameters().Where(...)) must not be re-run at every step.
         _parameters = parameters.ToArray();
+        _readOnlyParameters = Array.AsReadOnly(_parameters);
         if (_parameters.Length == 0)
             throw new ArgumentException("optimizer got an empty parameter list", nameof(parameters));
 
@@ -66,7 +68,7 @@ public abstract class Optimizer
     }
 
     /// <summary>The optimized tensors, in the order they were given.</summary>
-    public IReadOnlyList<Tensor> Parameters => Array.AsReadOnly(_parameters);
+    public IReadOnlyList<Tensor> Parameters => _readOnlyParameters;
 
     /// <summary>
     /// The learning rate used by the next <see cref="Step"/> (PyTorch's <c>param_groups[0]["lr"]</c>).

@@ -24,7 +24,8 @@ public class GraphExportTests
         dot.ShouldContain("leaf\\n(2)");
         // x does not require grad, so it is not drawn: only w and b are leaves.
         dot.Split('\n').Count(l => l.Contains("shape=ellipse")).ShouldBe(2);
-        dot.Split('\n').Count(l => l.Contains("->")).ShouldBe(6); // w->mm, mm->add, b->add, add->sig, sig->sum, sum->div
+        dot.Split('\n').Count(l => l.Contains("->")).ShouldBe(5); // w->mm, mm->add, b->add, add->sig, sig->mean
+        dot.ShouldContain("Mean\\n()");
         dot.TrimEnd().ShouldEndWith("}");
     }
 }

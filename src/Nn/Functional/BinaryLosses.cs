@@ -1,0 +1,216 @@
+using System.Numerics;
+
+namespace Autograd.Nn;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Binary cross entropy between probabilities and (soft) targets, like
+    /// <c>torch.nn.functional.binary_cross_entropy</c>. For each element
+    /// <c>ℓ = -w · [y · log(x) + (1 - y) · log(1 - x)]</c>, where each log is clamped at
+    /// <c>-100</c> so that <c>x = 0</c> or <c>x = 1</c> gives a finite loss (at most <c>100 · w</c>).
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Reduction.</b> <see cref="Reduction.None"/>: the per-element losses, shaped like the
+    /// input; <see cref="Reduction.Sum"/>: Σ ℓ; <see cref="Reduction.Mean"/> (default): Σ ℓ / N over
+    /// all N elements (the weights are not normalised; NaN for an empty input).</para>
+    /// <para><b>Gradient.</b> ∂ℓ/∂x = w · (x - y) / max(x (1 - x), ε) with ε = 1e-12 (the float
+    /// <c>EPSILON</c> of PyTorch's <c>binary_cross_entropy_backward</c>, so about ±1e12, finite, at
+    /// x = 0 or 1), divided by N for the mean. ∂ℓ/∂y = -w · logit(x) = w · log((1 - x) / x)
+    /// (±∞ at x = 0 or 1, as PyTorch). Both are written with tensor ops, so they can be
+    /// differentiated again (<c>createGraph: true</c>). The weight gets no gradient: a weight
+    /// that requires grad is an error while recording, as in PyTorch.</para>
+    /// <para><b>Numerics.</b> Computed in the input's dtype in PyTorch's order of operations,
+    /// <c>(y - 1) · max(log(1 - x), -100) - y · max(log x, -100)</c> (note: <c>log(1 - x)</c>, not
+    /// <c>log1p(-x)</c>, as PyTorch 1.13); the sum is accumulated in double and rounded once. For
+    /// logits, prefer <see cref="BinaryCrossEntropyWithLogits"/>, which is exact where
+    /// <c>Sigmoid</c> rounds to 0 or 1.</para>
+    /// <para><b>Shapes.</b> input: any shape (0-d included), Float32 or Float64, every element in
+    /// [0, 1]; target: the input's shape and dtype (soft targets are allowed and, as in PyTorch, not
+    /// range-checked); weight: broadcastable to the input's shape, the input's dtype.</para>
+    /// <code>
+    /// var p = Tensor.FromArray(new[] { 0.9f, 0.2f, 0.6f }, 3);            // probabilities
+    /// var y = Tensor.FromArray(new[] { 1f, 0f, 1f }, 3);
+    /// var loss = Functional.BinaryCrossEntropy(p, y);                     // 0.2798…
+    /// </code>
+    /// </remarks>
+    /// <param name="input">Probabilities in [0, 1].</param>
+    /// <param name="target">Targets, usually in [0, 1]; the input's shape and dtype.</param>
+    /// <param name="weight">Optional rescaling weight of each element, broadcast to the input.</param>
+    /// <param name="reduction">How to reduce the per-element losses.</param>
+    /// <returns>A 0-d tensor, or the per-element losses for <see cref="Reduction.None"/>.</returns>
+    /// <exception cref="ArgumentNullException">input or target is null.</exception>
+    /// <exception cref="ArgumentException">A dtype is not floating point or differs from the input's,
+    /// the target's shape differs from the input's, the weight does not broadcast to the input or
+    /// requires grad while recording, or an input element is outside [0, 1] (or NaN).</exception>
+    public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean)
+    {
+        const string loss = nameof(BinaryCrossEntropy);
+        ElementwiseLoss.CheckPair(input, target, reduction, loss);
+        ElementwiseLoss.CheckWeight(weight, input, loss, nameof(weight));
+        return new BinaryCrossEntropyFunction(weight, reduction).Apply(input, target);
+    }
+
+    /// <summary>
+    /// Binary cross entropy on logits (sigmoid and BCE fused, stable for any logit), like
+    /// <c>torch.nn.functional.binary_cross_entropy_with_logits</c>. For each element
+    /// <c>ℓ = -w · [p · y · log σ(x) + (1 - y) · log(1 - σ(x))]</c>, where <c>p</c> (pos_weight)
+    /// weighs the positive term of each class.
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Reduction.</b> <see cref="Reduction.None"/>: the per-element losses, shaped like the
+    /// input; <see cref="Reduction.Sum"/>: Σ ℓ; <see cref="Reduction.Mean"/> (default): Σ ℓ / N over
+    /// all N elements (NaN for an empty input).</para>
+    /// <para><b>Gradient.</b> ∂ℓ/∂x = w · (σ(x) · (p y + 1 - y) - p y), i.e. w · (σ(x) - y) without
+    /// pos_weight, divided by N for the mean. ∂ℓ/∂y = w · (log σ(-x) - p · log σ(x)) (-w x without
+    /// pos_weight). Both are written with tensor ops, so they can be differentiated again
+    /// (∂²ℓ/∂x² = w · (p y + 1 - y) · σ(x) (1 - σ(x))). weight and posWeight get no gradient: one
+    /// that requires grad is an error while recording, as in PyTorch.</para>
+    /// <para><b>Numerics.</b> The log-sum-exp trick, exactly as PyTorch 1.13 computes it, in the
+    /// input's dtype: with m = max(-x, 0),
+    /// <c>ℓ = (1 - y) · x + m + log(e^(-m) + e^(-x - m))</c>, and with pos_weight
+    /// <c>ℓ = (1 - y) · x + ((p - 1) · y + 1) · (log(e^(-m) + e^(-x - m)) + m)</c>. No exponential
+    /// overflows, so logits of ±1e4 give finite losses and gradients (x = -1e4, y = 1, p = 3:
+    /// loss 30000, gradient -3). The sum is accumulated in double and rounded once.</para>
+    /// <para><b>Shapes.</b> input: any shape (0-d included), Float32 or Float64; target: the input's
+    /// shape and dtype (soft targets allowed); weight and posWeight: the input's dtype,
+    /// broadcastable to the input's shape; for a multi-label input (N, C), posWeight is usually (C),
+    /// one weight per class along the last dimension.</para>
+    /// <code>
+    /// var logits = Tensor.FromArray(new float[,] { { 0.4f, -1.2f, 2.0f }, { 1.1f, 0.6f, -0.3f } });
+    /// var y = Tensor.FromArray(new float[,] { { 1, 0, 1 }, { 0, 1, 1 } });
+    /// var loss = Functional.BinaryCrossEntropyWithLogits(logits, y, posWeight: Tensor.FromArray(new[] { 1f, 2f, 3f }, 3));
+    /// </code>
+    /// </remarks>
+    /// <param name="input">Logits (unnormalised scores), any real values.</param>
+    /// <param name="target">Targets, usually in [0, 1]; the input's shape and dtype.</param>
+    /// <param name="weight">Optional rescaling weight of each element, broadcast to the input.</param>
+    /// <param name="posWeight">Optional weight of the positive term, broadcast to the input (per class: the last dimension).</param>
+    /// <param name="reduction">How to reduce the per-element losses.</param>
+    /// <returns>A 0-d tensor, or the per-element losses for <see cref="Reduction.None"/>.</returns>
+    /// <exception cref="ArgumentNullException">input or target is null.</exception>
+    /// <exception cref="ArgumentException">A dtype is not floating point or differs from the input's,
+    /// the target's shape differs from the input's, or weight / posWeight does not broadcast to the
+    /// input or requires grad while recording.</exception>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight = null, Tensor? posWeight = null,
+        Reduction reduction = Reduction.Mean)
+    {
+        const string loss = nameof(BinaryCrossEntropyWithLogits);
+        ElementwiseLoss.CheckPair(input, target, reduction, loss);
+        ElementwiseLoss.CheckWeight(weight, input, loss, nameof(weight));
+        ElementwiseLoss.CheckWeight(posWeight, input, loss, nameof(posWeight));
+        return new BinaryCrossEntropyWithLogitsFunction(weight, posWeight, reduction).Apply(input, target);
+    }
+}
+
+/// <summary>BCE on probabilities as one op: the loss and its reduction in one pass, the closed-form gradient in backward.</summary>
+internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduction) : Function
+{
+    // PyTorch's `constexpr float EPSILON = 1e-12`: a float, so in Float64 the floor is
+    // (double)1e-12f = 9.9999999600419720e-13, not 1e-12.
+    private const double Epsilon = 1e-12f;
+
+    public override string Name => "BinaryCrossEntropy";
+
+    protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
+    {
+        SaveForBackward(inputs[0], inputs[1]);
+        return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
+    }
+
+    private Tensor Compute<T>(Tensor input, Tensor target) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = input.Buffer<T>(), y = target.Buffer<T>();
+        T[]? w = ElementwiseLoss.Expanded<T>(weight, input);
+        var result = new LossReduction<T>(reduction, input.Dims);
+        T floor = T.CreateTruncating(-100);
+        for (int i = 0; i < x.Length; i++)
+        {
+            T xi = x[i], yi = y[i];
+            if (!(xi >= T.Zero && xi <= T.One))
+                throw new ArgumentException(
+                    $"BinaryCrossEntropy: all elements of input should be between 0 and 1, but input{ElementwiseLoss.Index(i, input.Dims)} = {xi}. " +
+                    "Pass probabilities (e.g. Sigmoid() of logits), or use BinaryCrossEntropyWithLogits on the logits.", nameof(input));
+            T loss = (yi - T.One) * T.Max(T.Log(T.One - xi), floor) - yi * T.Max(T.Log(xi), floor);
+            result.Add(i, w is null ? loss : loss * w[i]);
+        }
+        return result.Finish();
+    }
+
+    protected override IReadOnlyList<Tensor?> Backward(Tensor grad)
+    {
+        var (x, y) = (SavedTensors[0], SavedTensors[1]);
+        int n = x.NumberOfElements;
+        // dℓ/dx = (x - y) / (x (1 - x)), with the denominator floored at EPSILON (PyTorch's order of operations).
+        var gradInput = NeedsInputGrad(0)
+            ? ElementwiseLoss.WeightAndMean(grad * (x - y) / ((1 - x) * x).Clamp(min: Epsilon), weight, reduction, n)
+            : null;
+        // dℓ/dy = -logit(x) = -log(x / (1 - x)).
+        var gradTarget = NeedsInputGrad(1)
+            ? ElementwiseLoss.WeightAndMean(-(x / (1 - x)).Log() * grad, weight, reduction, n)
+            : null;
+        return [gradInput, gradTarget];
+    }
+}
+
+/// <summary>BCE on logits as one op: the stable loss and its reduction in one pass, the closed-form gradient in backward.</summary>
+internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tensor? posWeight, Reduction reduction) : Function
+{
+    public override string Name => "BinaryCrossEntropyWithLogits";
+
+    protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
+    {
+        SaveForBackward(inputs[0], inputs[1]);
+        return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
+    }
+
+    private Tensor Compute<T>(Tensor input, Tensor target) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = input.Buffer<T>(), y = target.Buffer<T>();
+        T[]? w = ElementwiseLoss.Expanded<T>(weight, input);
+        T[]? p = ElementwiseLoss.Expanded<T>(posWeight, input);
+        var result = new LossReduction<T>(reduction, input.Dims);
+        for (int i = 0; i < x.Length; i++)
+        {
+            T xi = x[i], yi = y[i];
+            // log(1 + e^-x) = m + log(e^-m + e^(-x-m)) with m = max(-x, 0): no exponent is positive.
+            // Each step rounds in T exactly where PyTorch's tensor ops do.
+            T m = T.Max(-xi, T.Zero);
+            T softplus = T.Log(T.Exp(-m) + T.Exp(-xi - m));
+            T loss = p is null
+                ? (T.One - yi) * xi + m + softplus
+                : (T.One - yi) * xi + ((p[i] - T.One) * yi + T.One) * (softplus + m);
+            result.Add(i, w is null ? loss : loss * w[i]);
+        }
+        return result.Finish();
+    }
+
+    protected override IReadOnlyList<Tensor?> Backward(Tensor grad)
+    {
+        var (x, y) = (SavedTensors[0], SavedTensors[1]);
+        int n = x.NumberOfElements;
+        Tensor? gradInput = null, gradTarget = null;
+        if (NeedsInputGrad(0))
+        {
+            // dℓ/dx = σ(x) (p y + 1 - y) - p y; without pos_weight σ(x) - y.
+            Tensor local;
+            if (posWeight is null) local = x.Sigmoid() - y;
+            else
+            {
+                var py = posWeight * y;
+                local = (py + 1 - y) * x.Sigmoid() - py;
+            }
+            gradInput = ElementwiseLoss.WeightAndMean(local * grad, weight, reduction, n);
+        }
+        if (NeedsInputGrad(1))
+        {
+            // dℓ/dy = log σ(-x) - p log σ(x); without pos_weight -x.
+            var local = posWeight is null ? -x : LogSigmoid(-x) - LogSigmoid(x) * posWeight;
+            gradTarget = ElementwiseLoss.WeightAndMean(local * grad, weight, reduction, n);
+        }
+        return [gradInput, gradTarget];
+    }
+
+    // log σ(z) = -(max(-z, 0) + log(1 + e^-|z|)), finite for any z.
+    private static Tensor LogSigmoid(Tensor z) => -((-z).Relu() + (1 + (-z.Abs()).Exp()).Log());
+}
