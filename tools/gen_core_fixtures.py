@@ -66,7 +66,9 @@ Second-order cases ("group": "second_order") additionally carry "hvp". With
     s  = sum_i (g_i * v_i).sum()
     hv = torch.autograd.grad(s, xs)                                   # == "expected"
 
-i.e. a Hessian-vector product of f(x) = <op(x), go>.
+i.e. a Hessian-vector product of f(x) = <op(x), go>. For a scalar loss the generator
+may fix go = 1 (case hvp_mlp_*), so that "grads" is the loss gradient and "expected" the
+Hessian-vector product of the loss itself.
 
 Conventions documented by specific cases (all PyTorch 1.13 behaviour):
   * relu'(0) = 0 and abs'(0) = 0 (cases relu_at_zero_*, abs_at_zero_*),
@@ -229,6 +231,11 @@ OPS["recip_chain"] = lambda x, a: 1.0 / x[0] + x[0].pow(-1.5) / x[0]
 OPS["mul_tanh"] = lambda x, a: (x[0] * x[1]).tanh()
 # x (n,k), w (k,m)
 OPS["matmul_tanh"] = lambda x, a: x[0].matmul(x[1]).tanh()
+# x (n,k) (no grad), w1 (k,h), b1 (h), w2 (h,c), b2 (c), target int64 (n,1):
+# mean negative log-likelihood of a one-hidden-layer tanh MLP
+OPS["mlp_tanh_nll"] = \
+    lambda x, a: -((x[0].matmul(x[1]) + x[2]).tanh().matmul(x[3]) + x[4]) \
+    .log_softmax(dim=1).gather(1, x[5]).mean()
 
 
 def _layer_norm(x):
@@ -286,8 +293,9 @@ CASES = []
 NAMES = set()
 
 
-def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False):
-    """inputs: list of tensors; rg: list of requires_grad flags (default: floats True)."""
+def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False, go=None):
+    """inputs: list of tensors; rg: list of requires_grad flags (default: floats True);
+    go: the grad_output (default: random, like the output)."""
     if name in NAMES:
         raise ValueError("duplicate case name " + name)
     NAMES.add(name)
@@ -310,7 +318,7 @@ def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False)
         "grad_output": None, "grads": None, "hvp": None,
     }
     if out.requires_grad:
-        go = rng.like(out)
+        go = rng.like(out) if go is None else go.to(out.dtype)
         case["grad_output"] = tensor_json(go)
         xs = [leaf for leaf, r in zip(leaves, rg) if r]
         if hvp:
@@ -733,6 +741,17 @@ def gen_second_order():
           tag="_x_only")
         c("sigmoid", [((2, 3), "normal")])
         c("tanh", [((2, 3), "normal")])
+
+        # The HVP of a small MLP's loss with respect to all four parameters jointly (x and the
+        # targets are fixed data): go = 1, so "grads" is the loss gradient and "expected" H·v.
+        name = "hvp_mlp_" + s
+        r = Rng(name)
+        x = r.normal((4, 3), dt)
+        params = [r.normal((3, 5), dt), r.normal((5,), dt), r.normal((5, 2), dt),
+                  r.normal((2,), dt)]
+        target = torch.tensor([[0], [1], [1], [0]], dtype=torch.int64)
+        add_case(name, "mlp_tanh_nll", "second_order", "chain", dt, [x] + params + [target],
+                 rg=[False, True, True, True, True, False], hvp=True, go=torch.ones(()))
 
 
 def main():

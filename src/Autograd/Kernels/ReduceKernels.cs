@@ -15,12 +15,31 @@ internal static class ReduceKernels
             for (int o = 0; o < outer; o++) d[o] = TensorPrimitives.Sum(x.Slice(o * size, size));
             return;
         }
-        d.Clear();
         for (int o = 0; o < outer; o++)
+            SumRowsPairwise(x.Slice(o * size * inner, size * inner), size, inner, d.Slice(o * inner, inner));
+    }
+
+    /// <summary>
+    /// Sums <paramref name="rows"/> rows of length <paramref name="inner"/> by pairwise halving
+    /// (rounding error grows with log(rows), not rows, like PyTorch's cascade sum), vectorised along the rows.
+    /// </summary>
+    private static void SumRowsPairwise<T>(ReadOnlySpan<T> x, int rows, int inner, Span<T> dst)
+        where T : unmanaged, INumber<T>
+    {
+        const int Leaf = 8;
+        if (rows <= Leaf)
         {
-            var dst = d.Slice(o * inner, inner);
-            for (int j = 0; j < size; j++) TensorPrimitives.Add(dst, x.Slice((o * size + j) * inner, inner), dst);
+            dst.Clear();
+            for (int j = 0; j < rows; j++) TensorPrimitives.Add(dst, x.Slice(j * inner, inner), dst);
+            return;
         }
+        int half = rows / 2;
+        SumRowsPairwise(x, half, inner, dst);
+        var tmp = System.Buffers.ArrayPool<T>.Shared.Rent(inner);
+        var right = tmp.AsSpan(0, inner);
+        SumRowsPairwise(x.Slice(half * inner), rows - half, inner, right);
+        TensorPrimitives.Add(dst, right, dst);
+        System.Buffers.ArrayPool<T>.Shared.Return(tmp);
     }
 
     /// <summary>Index of the largest (or smallest) element along the dim; NaN counts as the extreme, the first occurrence wins.</summary>

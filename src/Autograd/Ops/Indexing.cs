@@ -15,6 +15,9 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(index);
         int d = Shapes.NormalizeDim(dim, Rank);
         CheckIndex("Gather", d, index, Dims);
+        // A 0-d input or index acts as shape [1] (as PyTorch); the result takes the index's shape.
+        if (Rank == 0 || index.Rank == 0)
+            return (Rank == 0 ? Reshape(1) : this).Gather(d, index.Rank == 0 ? index.Reshape(1) : index).Reshape(index.Dims);
         var r = Empty((int[])index.Dims.Clone(), DType);
         GatherScatter(this, index, d, r, scatterAdd: false);
         return Tape.Record(r, "Gather", [this], g => [g.ScatterAddInto(Dims, d, index)], index);

@@ -8,8 +8,8 @@ namespace Autograd.Optim;
 /// <remarks>
 /// <para>
 /// Each loop reproduces, element by element, the rounding of PyTorch 1.13's single-tensor CPU code
-/// path, so float32 trajectories match PyTorch bit for bit. The kernels it calls were measured
-/// (tools/gen_optim_fixtures.py's cases, and a direct probe of each kernel on float32 and float64):
+/// path, so float32 trajectories match PyTorch bit for bit. What those kernels do was measured on
+/// PyTorch 1.13.1 (AVX2 kernels), and tools/gen_optim_fixtures.py re-checks it before writing fixtures:
 /// </para>
 /// <list type="bullet">
 /// <item><c>a.add(b, alpha=s)</c> is one fused multiply-add, <c>fma(b, s, a)</c> (AVX2 <c>vfmadd</c> in the

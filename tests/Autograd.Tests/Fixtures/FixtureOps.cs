@@ -23,6 +23,7 @@ public static class FixtureOps
         "chain_layer_norm", "chain_mlp_logsumexp", "chain_transpose_reshape", "chain_concat_narrow_stack",
         "chain_where_clamp", "chain_expand_div_select", "chain_to_float64", "chain_attention", "chain_squeeze_max_min",
         "cube_pow", "cube_mul", "tanh_sigmoid_chain", "exp_log_chain", "recip_chain", "mul_tanh", "matmul_tanh",
+        "mlp_tanh_nll",
     };
 
     /// <summary>Applies the case's op to the given input tensors.</summary>
@@ -132,6 +133,9 @@ public static class FixtureOps
         "recip_chain" => 1.0 / x[0] + x[0].Pow(-1.5) / x[0],
         "mul_tanh" => (x[0] * x[1]).Tanh(),
         "matmul_tanh" => x[0].MatMul(x[1]).Tanh(),
+        // x (no grad), w1, b1, w2, b2, target: mean NLL of a one-hidden-layer tanh MLP
+        "mlp_tanh_nll" =>
+            -((x[0].MatMul(x[1]) + x[2]).Tanh().MatMul(x[3]) + x[4]).LogSoftmax(1).Gather(1, x[5]).Mean(),
 
         _ => throw new NotSupportedException($"Fixture op '{c.Op}' is not mapped in FixtureOps."),
     };

@@ -289,7 +289,7 @@ public class GradCheckOpsTests
     private static string Tag(int dim) => dim < 0 ? "m" + -dim : dim.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>FNV-1a of the name: a seed that, unlike string.GetHashCode, is the same in every process.</summary>
-    internal static long StableSeed(string name)
+    private static long StableSeed(string name)
     {
         ulong h = 14695981039346656037UL;
         foreach (char c in name) h = (h ^ c) * 1099511628211UL;

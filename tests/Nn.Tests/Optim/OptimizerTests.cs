@@ -375,11 +375,11 @@ public sealed class OptimizerTests
     {
         // AdamW's decay factor is 1 - lr * wd with the current lr; at lr 0 nothing moves at all.
         var p = Param(2);
-        var adamW = new AdamW([p], lr: 0.1, weightDecay: 0.5);
+        var adamW = new AdamW([p], lr: 0.1, eps: 0, weightDecay: 0.5);
         p.Grad = Tensor.FromArray(new double[] { 1 }, 1);
         adamW.Step();
         double after1 = p.Item();
-        after1.ShouldBe(2 * (1 - 0.1 * 0.5) - 0.1, 1e-12); // first step: m/(sqrt(v)+eps) = 1 up to eps
+        after1.ShouldBe(2 * (1 - 0.1 * 0.5) - 0.1, 1e-12); // first step: m / sqrt(v) = 1 after the bias corrections
         adamW.LearningRate = 0;
         adamW.Step();
         p.Item().ShouldBe(after1);
