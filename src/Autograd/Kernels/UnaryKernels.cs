@@ -10,6 +10,7 @@ internal static class UnaryKernels
 {
     public static void Apply<T>(UnaryKind kind, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsEmpty) return; // some TensorPrimitives functions reject empty spans
         switch (kind)
         {
             case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;
@@ -31,6 +32,7 @@ internal static class UnaryKernels
 
     public static void Apply(UnaryKind kind, ReadOnlySpan<long> x, Span<long> d)
     {
+        if (x.IsEmpty && kind is not (UnaryKind.Exp or UnaryKind.Log or UnaryKind.Sqrt or UnaryKind.Sigmoid or UnaryKind.Tanh)) return;
         switch (kind)
         {
             case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;

@@ -16,7 +16,7 @@ public static partial class Functional
     /// all N elements (the weights are not normalised; NaN for an empty input).</para>
     /// <para><b>Gradient.</b> ∂ℓ/∂x = w · (x - y) / max(x (1 - x), ε) with ε = 1e-12 (the float
     /// <c>EPSILON</c> of PyTorch's <c>binary_cross_entropy_backward</c>, so about ±1e12, finite, at
-    /// x = 0 or 1), divided by N for the mean. ∂ℓ/∂y = -w · logit(x) = w · log((1 - x) / x)
+    /// x = 0 or 1), divided by N for the mean. ∂ℓ/∂y = w · (log(1 - x) - log x) = -w · logit(x)
     /// (±∞ at x = 0 or 1, as PyTorch). Both are written with tensor ops, so they can be
     /// differentiated again (<c>createGraph: true</c>). The weight gets no gradient: a weight
     /// that requires grad is an error while recording, as in PyTorch.</para>
@@ -110,11 +110,10 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
     // (double)1e-12f = 9.9999999600419720e-13, not 1e-12.
     private const double Epsilon = 1e-12f;
 
-    public override string Name => "BinaryCrossEntropy";
-
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
-        SaveForBackward(inputs[0], inputs[1]);
+        // The weight is saved too, so that an in-place change to it before backward is detected.
+        SaveForBackward([inputs[0], inputs[1], .. new[] { weight }.OfType<Tensor>()]);
         return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
     }
 
@@ -145,9 +144,9 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
         var gradInput = NeedsInputGrad(0)
             ? ElementwiseLoss.WeightAndMean(grad * (x - y) / ((1 - x) * x).Clamp(min: Epsilon), weight, reduction, n)
             : null;
-        // dℓ/dy = -logit(x) = -log(x / (1 - x)).
+        // dℓ/dy = log(1 - x) - log(x) (= -logit(x), in the form PyTorch 1.13 evaluates).
         var gradTarget = NeedsInputGrad(1)
-            ? ElementwiseLoss.WeightAndMean(-(x / (1 - x)).Log() * grad, weight, reduction, n)
+            ? ElementwiseLoss.WeightAndMean(((1 - x).Log() - x.Log()) * grad, weight, reduction, n)
             : null;
         return [gradInput, gradTarget];
     }
@@ -156,11 +155,10 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
 /// <summary>BCE on logits as one op: the stable loss and its reduction in one pass, the closed-form gradient in backward.</summary>
 internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tensor? posWeight, Reduction reduction) : Function
 {
-    public override string Name => "BinaryCrossEntropyWithLogits";
-
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
-        SaveForBackward(inputs[0], inputs[1]);
+        // The weights are saved too, so that an in-place change to them before backward is detected.
+        SaveForBackward([inputs[0], inputs[1], .. new[] { weight, posWeight }.OfType<Tensor>()]);
         return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
     }
 
@@ -173,10 +171,12 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         for (int i = 0; i < x.Length; i++)
         {
             T xi = x[i], yi = y[i];
-            // log(1 + e^-x) = m + log(e^-m + e^(-x-m)) with m = max(-x, 0): no exponent is positive.
-            // Each step rounds in T exactly where PyTorch's tensor ops do.
+            // PyTorch: log(1 + e^-x) = m + log(e^-m + e^(-x - m)) with m = max(-x, 0), so no exponent
+            // is positive. One of the two exponents is exactly 0 (e^0 = 1 in any libm), so the log
+            // term is log(1 + e^-|x|) bit for bit, with one exponential instead of two. Every other
+            // step rounds in T where PyTorch's tensor ops do.
             T m = T.Max(-xi, T.Zero);
-            T softplus = T.Log(T.Exp(-m) + T.Exp(-xi - m));
+            T softplus = T.Log(T.One + T.Exp(-T.Abs(xi)));
             T loss = p is null
                 ? (T.One - yi) * xi + m + softplus
                 : (T.One - yi) * xi + ((p[i] - T.One) * yi + T.One) * (softplus + m);
@@ -189,6 +189,8 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
     {
         var (x, y) = (SavedTensors[0], SavedTensors[1]);
         int n = x.NumberOfElements;
+        // Empty in, empty out (and TensorPrimitives.Sigmoid rejects empty spans).
+        if (n == 0) return [NeedsInputGrad(0) ? Tensor.ZerosLike(x) : null, NeedsInputGrad(1) ? Tensor.ZerosLike(y) : null];
         Tensor? gradInput = null, gradTarget = null;
         if (NeedsInputGrad(0))
         {
@@ -205,12 +207,50 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         if (NeedsInputGrad(1))
         {
             // dℓ/dy = log σ(-x) - p log σ(x); without pos_weight -x.
-            var local = posWeight is null ? -x : LogSigmoid(-x) - LogSigmoid(x) * posWeight;
+            var local = posWeight is null ? -x : new LogSigmoidFunction().Apply(-x) - new LogSigmoidFunction().Apply(x) * posWeight;
             gradTarget = ElementwiseLoss.WeightAndMean(local * grad, weight, reduction, n);
         }
         return [gradInput, gradTarget];
     }
+}
 
-    // log σ(z) = -(max(-z, 0) + log(1 + e^-|z|)), finite for any z.
-    private static Tensor LogSigmoid(Tensor z) => -((-z).Relu() + (1 + (-z.Abs()).Exp()).Log());
+/// <summary>
+/// log σ(z) = min(z, 0) - log1p(e^-|z|), finite for any z, for the target gradient of
+/// BinaryCrossEntropyWithLogits. d/dz log σ(z) = σ(-z).
+/// </summary>
+/// <remarks>
+/// A kernel rather than tensor ops because it needs log1p: log(1 + e^-|z|) loses the low bits of
+/// a small e^-|z|, which the subtraction log σ(-x) - p log σ(x) then exposes (up to ~150 float32
+/// ulps from PyTorch's log_sigmoid in the fixtures).
+/// </remarks>
+internal sealed class LogSigmoidFunction : Function
+{
+    protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
+    {
+        var z = inputs[0];
+        SaveForBackward(z);
+        var result = Tensor.Empty((int[])z.Dims.Clone(), z.DType);
+        if (z.DType == DType.Float32)
+        {
+            float[] x = z.Buffer<float>(), r = result.Buffer<float>();
+            // e^-|z| rounds to float as in PyTorch; log1p in double is then correctly rounded to float.
+            for (int i = 0; i < x.Length; i++) r[i] = MathF.Min(x[i], 0) - (float)Log1p(MathF.Exp(-MathF.Abs(x[i])));
+        }
+        else
+        {
+            double[] x = z.Buffer<double>(), r = result.Buffer<double>();
+            for (int i = 0; i < x.Length; i++) r[i] = Math.Min(x[i], 0) - Log1p(Math.Exp(-Math.Abs(x[i])));
+        }
+        return result;
+    }
+
+    protected override IReadOnlyList<Tensor?> Backward(Tensor grad) => [grad * (-SavedTensors[0]).Sigmoid()];
+
+    // log(1 + v) accurate for small v (Goldberg: the rounding of 1 + v cancels in log(u) v / (u - 1)).
+    // .NET has no Math.Log1P (double.LogP1 is log(1 + v)).
+    private static double Log1p(double v)
+    {
+        double u = 1 + v;
+        return u == 1 ? v : Math.Log(u) * v / (u - 1);
+    }
 }
