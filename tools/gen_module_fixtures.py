@@ -45,7 +45,6 @@ Sections
 
 import base64
 import json
-import math
 import os
 import struct
 import sys

@@ -6,9 +6,11 @@ public static partial class Functional
     /// <summary>
     /// The affine map y = x Wᵀ + b applied to the last dimension of <paramref name="input"/>
     /// (like <c>torch.nn.functional.linear</c>): input (in), (N, in) or (N, *, in) gives output
-    /// (out), (N, out) or (N, *, out). The product runs on the untransposed weight (a transposed
-    /// GEMM, no copy); leading dimensions are folded into one batch dimension by a view.
-    /// Gradients: dx = g W, dW = gᵀ x (summed over every leading dimension), db = Σ g.
+    /// (out), (N, out) or (N, *, out). One fused op (<c>Linear</c> in graphs): a GEMM on the
+    /// untransposed weight (no copy) with the bias added to its rows; leading dimensions are
+    /// folded into one batch dimension by a view. With X the input as (rows, in) and G the
+    /// output gradient as (rows, out): dX = G W, dW = Gᵀ X, db = Σ_rows G. The backward is made
+    /// of differentiable ops, so higher-order gradients work.
     /// </summary>
     /// <param name="input">Float32 or Float64, at least 1-D, last dimension in_features.</param>
     /// <param name="weight">(out_features, in_features), same dtype as the input.</param>
@@ -30,18 +32,92 @@ public static partial class Functional
         if (bias is not null && (bias.DType != weight.DType || bias.Rank != 1 || bias.Dims[0] != outFeatures))
             throw new ArgumentException($"Linear: bias must be a {weight.DType} vector of out_features={outFeatures} elements, got {bias.DType} with shape {Shapes.Format(bias.Dims)} (weight shape {Shapes.Format(weight.Dims)}).", nameof(bias));
 
-        Tensor y;
-        if (input.Rank == 2)
+        if (input.Rank == 2) return Affine(input, weight, bias);
+        int[] lead = input.Dims[..^1];
+        var x = input.Reshape(Shapes.Size(lead), inFeatures);
+        return Affine(x, weight, bias).Reshape([.. lead, outFeatures]);
+    }
+
+    private static Tensor Affine(Tensor x, Tensor weight, Tensor? bias)
+        => bias is null ? new LinearFunction().Apply(x, weight) : new LinearFunction().Apply(x, weight, bias);
+
+    /// <summary>Y = X Wᵀ (+ b) for X (rows, in), W (out, in), b (out).</summary>
+    private sealed class LinearFunction : Function
+    {
+        private int _inputs;
+
+        protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
         {
-            y = input.MatMul2D(weight, transA: false, transB: true);
+            var (x, w) = (inputs[0], inputs[1]);
+            _inputs = inputs.Count;
+            SaveForBackward(x, w);
+            var y = x.MatMul2D(w, transA: false, transB: true);
+            if (inputs.Count == 3) AddToRows(y, inputs[2]);
+            return y;
         }
-        else
+
+        protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
         {
-            int[] lead = input.Dims[..^1];
-            int rows = Shapes.Size(lead);
-            y = input.Reshape(rows, inFeatures).MatMul2D(weight, transA: false, transB: true).Reshape([.. lead, outFeatures]);
+            var (x, w) = (SavedTensors[0], SavedTensors[1]);
+            var grads = new Tensor?[_inputs];
+            if (NeedsInputGrad(0)) grads[0] = gradOutput.MatMul2D(w, transA: false, transB: false); // G W
+            if (NeedsInputGrad(1)) grads[1] = gradOutput.MatMul2D(x, transA: true, transB: false);  // Gᵀ X
+            if (_inputs == 3 && NeedsInputGrad(2)) grads[2] = new SumRowsFunction().Apply(gradOutput);
+            return grads;
         }
-        return bias is null ? y : y + bias;
+
+        private static void AddToRows(Tensor y, Tensor bias)
+        {
+            if (y.Data is float[] f) AddToRows(f, bias.Buffer<float>());
+            else AddToRows(y.Buffer<double>(), bias.Buffer<double>());
+        }
+
+        private static void AddToRows<T>(T[] y, T[] bias) where T : unmanaged, System.Numerics.INumber<T>
+        {
+            int cols = bias.Length;
+            if (cols >= 32)
+            {
+                for (int r = 0; r < y.Length; r += cols) System.Numerics.Tensors.TensorPrimitives.Add(y.AsSpan(r, cols), bias, y.AsSpan(r, cols));
+                return;
+            }
+            // Narrow rows (logistic regression has one column): a vector call per row would cost more than the adds.
+            for (int r = 0; r < y.Length; r += cols)
+                for (int c = 0; c < cols; c++) y[r + c] += bias[c];
+        }
+    }
+
+    /// <summary>s = Σ_rows G for G (rows, cols): the bias gradient. Backward: the gradient repeated over the rows.</summary>
+    private sealed class SumRowsFunction : Function
+    {
+        private int _rows;
+
+        protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
+        {
+            var g = inputs[0];
+            _rows = g.Dims[0];
+            int cols = g.Dims[1];
+            // Accumulate in double and round once: for Float32 more accurate than PyTorch's float
+            // cascade sum; for Float64 the sequential error (at most rows · 2^-53 · Σ|g|) is far
+            // below anything a batch gradient can resolve.
+            var acc = new double[cols];
+            switch (g.Data)
+            {
+                case float[] f:
+                    for (int i = 0; i < f.Length; i += cols)
+                        for (int c = 0; c < cols; c++) acc[c] += f[i + c];
+                    var sums = new float[cols];
+                    for (int c = 0; c < cols; c++) sums[c] = (float)acc[c];
+                    return Tensor.FromArray(sums, cols);
+                default:
+                    var d = g.Buffer<double>();
+                    for (int i = 0; i < d.Length; i += cols)
+                        for (int c = 0; c < cols; c++) acc[c] += d[i + c];
+                    return Tensor.FromArray(acc, cols);
+            }
+        }
+
+        protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
+            => [gradOutput.Unsqueeze(0).Expand(_rows, -1)];
     }
 
     /// <summary>σ(x) = 1 / (1 + e^-x), element-wise (like <c>torch.sigmoid</c>). dσ/dx = σ(x) (1 - σ(x)).</summary>
