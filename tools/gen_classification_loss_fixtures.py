@@ -18,6 +18,8 @@ Cases (per dtype):
   nll_loss: reduction x weight x ignore x shape.
   extreme logits (+-1e4), C = 1000, the [[4, 8, 3]] identity from REFERENCE.md, and
   Hessian-vector products through cross_entropy (create_graph).
+  The numerics the C# forward reproduces: float32 torch.exp / torch.log (Sleef), and torch.sum
+  over contiguous runs and along a strided dim, in float32 and float64.
 Each case holds the input, target, weight, options, the upstream gradient, the output, and the
 gradients of the input (and, for probability targets, of the target and the weight).
 """
@@ -225,11 +227,30 @@ def main():
         hvps.append(hvp_case(f"hvp_prob_w_ls0.1_{dtype_name}", dtype, xh, qh, weight, -100, 0.1, True, vh))
         hvps.append(hvp_case(f"hvp_index_3d_w_ls0.1_{dtype_name}", dtype, x3, t3, weight, -100, 0.1, False, v3))
 
+    # The numerics the forward reproduces: torch.exp / torch.log in float32 (Sleef on AVX2) and
+    # torch.sum's order of additions, contiguous and along a strided dim.
+    ex = torch.cat([torch.rand(400, generator=gen, dtype=torch.float64) * -110,
+                    torch.tensor([0.0, -0.0, -1e-8, -87.5, -103.9, -104.1, -1e4, 3.5])]).float()
+    lg = torch.cat([torch.rand(300, generator=gen, dtype=torch.float64) * 1e4 + 1,
+                    torch.rand(100, generator=gen, dtype=torch.float64) + 0.5,
+                    torch.tensor([1.0, 2.0, 1e-39, 1e-45, 1.17549435e-38, 3.4e38])]).float()
+    sums = []
+    for dtype_name, dtype in DTYPES.items():
+        for n in (3, 7, 8, 9, 33, 100, 1000):
+            v = (torch.randn(n, generator=gen, dtype=torch.float64) * 3).to(dtype)
+            sums.append({"dtype": dtype_name, "shape": [n], "dim": None, "input": flat(v), "sum": flat(v.sum())})
+        for shape in ((2, 5, 3), (2, 5, 6), (2, 17, 40), (2, 40, 33)):
+            v = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3).to(dtype)
+            sums.append({"dtype": dtype_name, "shape": list(shape), "dim": 1, "input": flat(v), "sum": flat(v.sum(1))})
+
     out = {
         "generator": "tools/gen_classification_loss_fixtures.py",
         "torch_version": torch.__version__,
         "cases": cases,
         "hvp": hvps,
+        "exp": {"input": flat(ex), "output": flat(torch.exp(ex))},
+        "log": {"input": flat(lg), "output": flat(torch.log(lg))},
+        "sums": sums,
     }
     path = os.path.join(os.path.dirname(__file__), "..", "tests", "Nn.Tests", "Fixtures", "losses", "classification_losses.json")
     with open(path, "w") as f:

@@ -1,0 +1,514 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Autograd.Nn;
+
+/// <summary>
+/// How a classification input is laid out: viewed as (Outer, Classes, Inner) with the classes on
+/// dim 1 (dim 0 when unbatched). A "position" is one sample (or one spatial site of one sample):
+/// position k = o * Inner + i, the row-major order of the target.
+/// </summary>
+/// <param name="Outer">N (1 when unbatched).</param>
+/// <param name="Classes">C.</param>
+/// <param name="Inner">d1 * ... * dk (1 for (C) and (N, C) inputs).</param>
+/// <param name="ClassDim">1, or 0 for an unbatched (C) input.</param>
+/// <param name="Probabilities">The target holds class probabilities (the input's shape) rather than indices.</param>
+/// <param name="PositionShape">The shape of one value per position: the target's shape for indices, the input's without the class dim for probabilities.</param>
+internal readonly record struct ClassLayout(int Outer, int Classes, int Inner, int ClassDim, bool Probabilities, int[] PositionShape)
+{
+    public int Positions => Outer * Inner;
+
+    /// <summary>PyTorch computes log-softmax over the last dim ((C) and (N, C) inputs) with its vectorised row kernel, else along a strided dim.</summary>
+    public bool LastDim => ClassDim == PositionShape.Length;
+
+    /// <summary>The flat input index of class <paramref name="c"/> at <paramref name="position"/>.</summary>
+    public int Index(int position, long c) => (position / Inner * Classes + (int)c) * Inner + position % Inner;
+}
+
+/// <summary>
+/// The span loops behind <see cref="Functional.CrossEntropy"/> and <see cref="Functional.NllLoss"/>.
+/// Float32 is computed in float32 with PyTorch 1.13's operations in PyTorch's order: its AVX2
+/// log-softmax kernels (Sleef's exp and log, per-lane partial sums), nll_loss's cascade sum and
+/// the sum kernel's order (<see cref="TorchSum"/>), so that float32 losses equal PyTorch's bit for
+/// bit. Float64 follows the same order, with the C library's exp and log (within an ulp of Sleef's).
+/// </summary>
+internal static class ClassificationLossKernels
+{
+    /// <summary>
+    /// Per position: <c>max[k] = max_c x</c> and <c>logSum[k] = log Σ_c e^(x - max)</c>, so that
+    /// log p_c = (x_c - max) - logSum (the log-sum-exp trick: no e^x can overflow).
+    /// </summary>
+    public static void LogSumExp<T>(ReadOnlySpan<T> x, ClassLayout l, Span<T> max, Span<T> logSum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int classes = l.Classes, inner = l.Inner;
+        if (l.LastDim)
+        {
+            for (int o = 0; o < l.Outer; o++)
+            {
+                var row = x.Slice(o * classes, classes);
+                T m = TensorPrimitives.Max(row);
+                max[o] = m;
+                logSum[o] = VectorLog(LaneSumExp(row, m));
+            }
+            return;
+        }
+
+        // Along a strided dim PyTorch runs across the inner positions a vector at a time (SIMD exp),
+        // the remainder in scalar code (the C library's exp), and sums the classes in order.
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        int vectorized = inner - inner % lanes;
+        for (int o = 0; o < l.Outer; o++)
+        {
+            var xo = x.Slice(o * classes * inner, classes * inner);
+            var m = max.Slice(o * inner, inner);
+            var s = logSum.Slice(o * inner, inner);
+            xo[..inner].CopyTo(m);
+            for (int c = 1; c < classes; c++)
+            {
+                var xc = xo.Slice(c * inner, inner);
+                for (int i = 0; i < inner; i++) m[i] = T.Max(m[i], xc[i]); // NaN propagates, as vec::maximum
+            }
+            s.Clear();
+            for (int c = 0; c < classes; c++)
+            {
+                var xc = xo.Slice(c * inner, inner);
+                if (typeof(T) == typeof(float))
+                    SleefFloat.AddExp(MemoryMarshal.Cast<T, float>(xc[..vectorized]), MemoryMarshal.Cast<T, float>(m[..vectorized]), MemoryMarshal.Cast<T, float>(s[..vectorized]));
+                else
+                    for (int i = 0; i < vectorized; i++) s[i] += VectorExp(xc[i] - m[i]);
+                for (int i = vectorized; i < inner; i++) s[i] += T.Exp(xc[i] - m[i]);
+            }
+            for (int i = 0; i < inner; i++) s[i] = VectorLog(s[i]);
+        }
+    }
+
+    /// <summary>
+    /// Σ e^(x - max) over one row, added in the order of PyTorch's AVX2 <c>map_reduce_all</c>:
+    /// one partial sum per vector lane (8 floats or 4 doubles), then the lanes combined (a tree for
+    /// float, in lane order for double). Rows shorter than a vector are summed in order.
+    /// </summary>
+    private static T LaneSumExp<T>(ReadOnlySpan<T> row, T max) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && row.Length >= 8)
+            return T.CreateTruncating(SleefFloat.LaneSumExp(MemoryMarshal.Cast<T, float>(row), float.CreateTruncating(max)));
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        if (row.Length < lanes)
+        {
+            T s = T.Zero;
+            foreach (var v in row) s += VectorExp(v - max);
+            return s;
+        }
+
+        Span<T> acc = stackalloc T[8];
+        for (int j = 0; j < lanes; j++) acc[j] = VectorExp(row[j] - max);
+        int d = lanes, full = row.Length - row.Length % lanes;
+        for (; d < full; d += lanes)
+            for (int j = 0; j < lanes; j++) acc[j] += VectorExp(row[d + j] - max);
+        for (int j = 0; d + j < row.Length; j++) acc[j] += VectorExp(row[d + j] - max);
+
+        if (lanes == 8)
+        {
+            for (int j = 0; j < 4; j++) acc[j] += acc[j + 4];
+            return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+        }
+        return acc[0] + acc[1] + acc[2] + acc[3];
+    }
+
+    /// <summary><c>logp = (x - max) - logSum</c> for every element (kept for the backward pass).</summary>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> x, ClassLayout l, ReadOnlySpan<T> max, ReadOnlySpan<T> logSum, Span<T> logp)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int classes = l.Classes, inner = l.Inner;
+        if (inner == 1)
+        {
+            for (int o = 0; o < l.Outer; o++)
+            {
+                var row = logp.Slice(o * classes, classes);
+                TensorPrimitives.Subtract(x.Slice(o * classes, classes), max[o], row);
+                TensorPrimitives.Subtract(row, logSum[o], row);
+            }
+            return;
+        }
+        for (int o = 0; o < l.Outer; o++)
+        {
+            var m = max.Slice(o * inner, inner);
+            var s = logSum.Slice(o * inner, inner);
+            for (int c = 0; c < classes; c++)
+            {
+                int b = (o * classes + c) * inner;
+                for (int i = 0; i < inner; i++) logp[b + i] = x[b + i] - m[i] - s[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The weighted negative log-likelihood of the targets. <paramref name="max"/> empty: the input
+    /// holds log-probabilities; else log p = (x - max) - logSum. With <paramref name="perPosition"/>
+    /// non-empty: <c>perPosition[k] = -w[t_k] log p[t_k]</c> (0 where ignored). Otherwise the sum
+    /// over non-ignored positions and Σ w[t_k], added like PyTorch's nll_loss: a cascade of partial
+    /// sums (a new level every 16 positions), which keeps float32 sums of long batches accurate.
+    /// </summary>
+    public static (T Loss, T TotalWeight) Nll<T>(ReadOnlySpan<T> x, ClassLayout l, ReadOnlySpan<long> target, ReadOnlySpan<T> weight,
+        long ignoreIndex, ReadOnlySpan<T> max, ReadOnlySpan<T> logSum, Span<T> perPosition)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool weighted = !weight.IsEmpty, fromLogits = !max.IsEmpty;
+        int n = l.Positions;
+        if (!perPosition.IsEmpty)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                long t = target[k];
+                if (t == ignoreIndex)
+                {
+                    perPosition[k] = T.Zero;
+                    continue;
+                }
+                T v = fromLogits ? x[l.Index(k, t)] - max[k] - logSum[k] : x[l.Index(k, t)];
+                perPosition[k] = weighted ? -v * weight[(int)t] : -v;
+            }
+            return (T.Zero, T.Zero);
+        }
+
+        const int levels = 8;
+        int levelPower = Math.Max(4, CeilLog2(n) / levels);
+        long levelMask = (1L << levelPower) - 1;
+        Span<T> lossSums = stackalloc T[levels];
+        Span<T> weightSums = stackalloc T[levels];
+        lossSums.Clear();
+        weightSums.Clear();
+        int ignored = 0;
+        for (int k = 0; k < n; k++)
+        {
+            long t = target[k];
+            if (t == ignoreIndex)
+            {
+                ignored++;
+                continue;
+            }
+            T v = fromLogits ? x[l.Index(k, t)] - max[k] - logSum[k] : x[l.Index(k, t)];
+            if (weighted)
+            {
+                T w = weight[(int)t];
+                lossSums[0] -= v * w;
+                weightSums[0] += w;
+            }
+            else
+            {
+                lossSums[0] -= v;
+            }
+            for (int j = 0; j + 1 < levels; j++)
+            {
+                if ((k & (levelMask << (j * levelPower))) != 0) break;
+                weightSums[j + 1] += weightSums[j];
+                lossSums[j + 1] += lossSums[j];
+                weightSums[j] = T.Zero;
+                lossSums[j] = T.Zero;
+            }
+        }
+        T loss = T.Zero, total = T.Zero;
+        for (int j = 0; j < levels; j++)
+        {
+            loss += lossSums[j];
+            total += weightSums[j];
+        }
+        return (loss, weighted ? total : T.CreateChecked(n - ignored));
+    }
+
+    internal static int CeilLog2(int x) => x <= 2 ? 1 : BitOperations.Log2((uint)(x - 1)) + 1;
+
+    /// <summary>
+    /// The elementwise products whose sums make the label-smoothing and probability terms:
+    /// <c>d = (log p · q') · w[c]</c> with <c>q' = q · keep + spread</c> when <paramref name="smoothing"/>
+    /// (each a separate rounding, as PyTorch's separate ops); a factor is left out when its span is empty.
+    /// </summary>
+    public static void Products<T>(ReadOnlySpan<T> x, ClassLayout l, ReadOnlySpan<T> q, ReadOnlySpan<T> weight, bool smoothing, T keep, T spread,
+        ReadOnlySpan<T> max, ReadOnlySpan<T> logSum, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int classes = l.Classes, inner = l.Inner;
+        for (int o = 0; o < l.Outer; o++)
+        {
+            var m = max.Slice(o * inner, inner);
+            var s = logSum.Slice(o * inner, inner);
+            for (int c = 0; c < classes; c++)
+            {
+                int b = (o * classes + c) * inner;
+                for (int i = 0; i < inner; i++)
+                {
+                    T term = x[b + i] - m[i] - s[i];
+                    if (!q.IsEmpty) term *= smoothing ? q[b + i] * keep + spread : q[b + i];
+                    if (!weight.IsEmpty) term *= weight[c];
+                    d[b + i] = term;
+                }
+            }
+        }
+    }
+
+    /// <summary>Per position, the sum over the classes of an input-shaped tensor, added as PyTorch's <c>sum(classDim)</c>.</summary>
+    public static void SumOverClasses<T>(ReadOnlySpan<T> v, ClassLayout l, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int classes = l.Classes, inner = l.Inner;
+        if (inner == 1)
+        {
+            for (int o = 0; o < l.Outer; o++) d[o] = TorchSum.Contiguous(v.Slice(o * classes, classes));
+            return;
+        }
+        // Along a strided dim PyTorch sums blocks of 4 columns (4 vectors of columns once there are
+        // a vector's worth) each as one cascade, and the remaining columns with row_sum.
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        int block = inner >= lanes ? 4 * lanes : 4;
+        int cascaded = inner / block * block;
+        for (int k = 0; k < l.Positions; k++)
+        {
+            int o = k / inner, i = k % inner, start = o * classes * inner + i;
+            d[k] = i < cascaded ? TorchSum.Cascade(v, start, inner, classes) : TorchSum.Strided(v, start, inner, classes);
+        }
+    }
+
+    /// <summary><c>d[i] = e^x[i]</c> as PyTorch's vectorised kernels compute it (see <see cref="VectorExp{T}"/>).</summary>
+    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+        else for (int i = 0; i < x.Length; i++) d[i] = T.Exp(x[i]);
+    }
+
+    /// <summary>
+    /// e^x as PyTorch's AVX2 kernels compute it: Sleef's expf_u10 for float32 (reproduced bit for
+    /// bit by <see cref="SleefFloat"/>), the C library's exp for float64 (Sleef's double version is
+    /// within an ulp of it).
+    /// </summary>
+    private static T VectorExp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? T.CreateTruncating(SleefFloat.Exp(float.CreateTruncating(x))) : T.Exp(x);
+
+    /// <summary>log x as PyTorch's AVX2 kernels compute it (Sleef's logf_u10 for float32).</summary>
+    private static T VectorLog<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? T.CreateTruncating(SleefFloat.Log(float.CreateTruncating(x))) : T.Log(x);
+
+    /// <summary>
+    /// The constant behind the nll gradient: <c>w[t_k]</c> (1 without weights) at each target
+    /// position of an input-shaped tensor, 0 elsewhere and on ignored positions.
+    /// </summary>
+    public static void ScatterTargetWeights<T>(ClassLayout l, ReadOnlySpan<long> target, ReadOnlySpan<T> weight, long ignoreIndex, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        d.Clear();
+        for (int k = 0; k < l.Positions; k++)
+        {
+            long t = target[k];
+            if (t != ignoreIndex) d[l.Index(k, t)] = weight.IsEmpty ? T.One : weight[(int)t];
+        }
+    }
+}
+
+/// <summary>
+/// The order in which PyTorch 1.13's CPU sum kernel (cascade_sum in ReduceOps/SumKernel.cpp) adds
+/// float32 and float64 values, reproduced so that sums of many terms round as PyTorch's do.
+/// </summary>
+internal static class TorchSum
+{
+    /// <summary>
+    /// Σ x over a contiguous run: with at least one SIMD vector (8 floats, 4 doubles), one partial
+    /// sum per lane (each added like <see cref="Strided"/>), then the leftover tail in order, then
+    /// the lanes in order; shorter runs as <see cref="Strided"/>.
+    /// </summary>
+    public static T Contiguous<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        if (x.Length < lanes) return Strided(x, 0, 1, x.Length);
+        int vectors = x.Length / lanes;
+        T s = T.Zero;
+        for (int k = vectors * lanes; k < x.Length; k++) s += x[k];
+        for (int j = 0; j < lanes; j++) s += Strided(x, j, lanes, vectors);
+        return s;
+    }
+
+    /// <summary>
+    /// Σ x[start + i·stride] for i &lt; count, as PyTorch's row_sum: four interleaved accumulators,
+    /// each a cascade (see <see cref="Cascade"/>), the remainder added to the first, then combined in order.
+    /// </summary>
+    public static T Strided<T>(ReadOnlySpan<T> x, int start, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = count / 4;
+        Span<T> p = stackalloc T[4];
+        for (int k = 0; k < 4; k++) p[k] = Cascade(x, start + k * stride, 4 * stride, rows);
+        for (int i = rows * 4; i < count; i++) p[0] += x[start + i * stride];
+        return p[0] + p[1] + p[2] + p[3];
+    }
+
+    /// <summary>
+    /// Σ x[start + i·stride] for i &lt; count as PyTorch's multi_row_sum adds one column: 4 levels of
+    /// partial sums, a level carried up every 2^max(4, ⌈log2 count⌉ / 4) terms.
+    /// </summary>
+    public static T Cascade<T>(ReadOnlySpan<T> x, int start, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int levels = 4;
+        int levelPower = Math.Max(4, ClassificationLossKernels.CeilLog2(count) / levels);
+        int step = 1 << levelPower;
+        long mask = step - 1;
+        Span<T> acc = stackalloc T[levels];
+        acc.Clear();
+        int i = 0;
+        while (i + step <= count)
+        {
+            for (int j = 0; j < step; j++, i++) acc[0] += x[start + i * stride];
+            for (int j = 1; j < levels; j++)
+            {
+                acc[j] += acc[j - 1];
+                acc[j - 1] = T.Zero;
+                if ((i & (mask << (j * levelPower))) != 0) break;
+            }
+        }
+        for (; i < count; i++) acc[0] += x[start + i * stride];
+        return acc[0] + acc[1] + acc[2] + acc[3];
+    }
+}
+
+/// <summary>
+/// Sleef's float32 <c>expf_u10</c> and <c>logf_u10</c> (AVX2 build, with FMA), the exp and log of
+/// PyTorch's vectorised CPU kernels, reproduced operation for operation so that log-softmax
+/// matches PyTorch bit for bit. Both are within 1 ulp of the true value; the C library's expf
+/// rounds differently in about 1 case in 10. Checked against torch.exp / torch.log on 20000 values each.
+/// </summary>
+internal static class SleefFloat
+{
+    /// <summary>e^d: d = q ln2 + s (Cody-Waite, two parts of ln 2), a degree-7 polynomial in s, times 2^q.</summary>
+    public static float Exp(float d)
+    {
+        float q = MathF.Round(d * 1.442695040888963407359924681001892137426645954152985934135449406931f); // round half to even, as cvtps2dq
+        float s = MathF.FusedMultiplyAdd(q, -0.693145751953125f, d);
+        s = MathF.FusedMultiplyAdd(q, -1.428606765330187045e-06f, s);
+        float u = 0.000198527617612853646278381f;
+        u = MathF.FusedMultiplyAdd(u, s, 0.00139304355252534151077271f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.00833336077630519866943359f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.0416664853692054748535156f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.166666671633720397949219f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.5f);
+        u = 1.0f + MathF.FusedMultiplyAdd(s * s, u, s);
+        if (float.IsNaN(d)) return d;
+        if (d < -104) return 0;
+        if (d > 100) return float.PositiveInfinity;
+        int e = (int)q;
+        int half = e >> 1; // 2^q in two factors, so that neither over- or underflows on its own
+        return u * Pow2(half) * Pow2(e - half);
+    }
+
+    /// <summary>log d: d = m 2^e with m in [0.75, 1.5), log m = 2 atanh((m - 1)/(m + 1)) in double-float arithmetic.</summary>
+    public static float Log(float d)
+    {
+        if (!(d > 0) || float.IsPositiveInfinity(d)) return MathF.Log(d); // NaN, 0, negatives and inf as Sleef's special cases
+        bool subnormal = d < 1.17549435e-38f; // FLT_MIN
+        if (subnormal) d *= 18446744073709551616f; // 2^64
+        int e = ((BitConverter.SingleToInt32Bits(d * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+        float m = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(d) - (e << 23));
+        if (subnormal) e -= 64;
+
+        var s = Mul(new DoubleFloat(0.69314718246459960938f, -1.904654323148236017e-09f), e);
+        var x = Div(Add2(-1, m), Add2(1, m));
+        float x2 = x.Hi * x.Hi;
+        float t = 0.3027294874f;
+        t = MathF.FusedMultiplyAdd(t, x2, 0.3996108174f);
+        t = MathF.FusedMultiplyAdd(t, x2, 0.6666694880f);
+        s = Add(s, new DoubleFloat(x.Hi * 2, x.Lo * 2));
+        s = Add(s, x2 * x.Hi * t);
+        return s.Hi + s.Lo;
+    }
+
+    private static float Pow2(int q) => BitConverter.Int32BitsToSingle((q + 0x7f) << 23);
+
+    /// <summary><see cref="Exp(float)"/> on 8 lanes at once (the same operations, so the same bits).</summary>
+    public static Vector256<float> Exp(Vector256<float> d)
+    {
+        var q = Vector256.Round(d * Vector256.Create(1.442695040888963407359924681001892137426645954152985934135449406931f));
+        var s = Vector256.FusedMultiplyAdd(q, Vector256.Create(-0.693145751953125f), d);
+        s = Vector256.FusedMultiplyAdd(q, Vector256.Create(-1.428606765330187045e-06f), s);
+        var u = Vector256.Create(0.000198527617612853646278381f);
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.00139304355252534151077271f));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.00833336077630519866943359f));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.0416664853692054748535156f));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.166666671633720397949219f));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.5f));
+        u = Vector256.Create(1.0f) + Vector256.FusedMultiplyAdd(s * s, u, s);
+        var e = Vector256.ConvertToInt32(q); // out-of-range lanes are replaced below
+        var half = Vector256.ShiftRightArithmetic(e, 1);
+        u = u * Pow2(half) * Pow2(e - half);
+        u = Vector256.ConditionalSelect(Vector256.LessThan(d, Vector256.Create(-104f)), Vector256<float>.Zero, u);
+        u = Vector256.ConditionalSelect(Vector256.GreaterThan(d, Vector256.Create(100f)), Vector256.Create(float.PositiveInfinity), u);
+        return Vector256.ConditionalSelect(Vector256.Equals(d, d), u, d); // NaN stays NaN
+    }
+
+    private static Vector256<float> Pow2(Vector256<int> q) => Vector256.ShiftLeft(q + Vector256.Create(0x7f), 23).AsSingle();
+
+    /// <summary><c>d[i] = e^x[i]</c>, 8 at a time.</summary>
+    public static void Exp(ReadOnlySpan<float> x, Span<float> d)
+    {
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8) Exp(Vector256.Create(x.Slice(i, 8))).CopyTo(d.Slice(i, 8));
+        for (; i < x.Length; i++) d[i] = Exp(x[i]);
+    }
+
+    /// <summary><c>s[i] += e^(x[i] - m[i])</c>, 8 at a time (lengths a multiple of 8).</summary>
+    public static void AddExp(ReadOnlySpan<float> x, ReadOnlySpan<float> m, Span<float> s)
+    {
+        for (int i = 0; i < x.Length; i += 8)
+            (Vector256.Create(s.Slice(i, 8)) + Exp(Vector256.Create(x.Slice(i, 8)) - Vector256.Create(m.Slice(i, 8)))).CopyTo(s.Slice(i, 8));
+    }
+
+    /// <summary>
+    /// Σ e^(x - max) over a row of at least 8, as PyTorch's AVX2 map_reduce_all: a vector of 8 lane
+    /// sums, the tail added into the first lanes, then the lanes combined as a tree (its
+    /// vec_reduce_all for float: halves, then pairs).
+    /// </summary>
+    public static float LaneSumExp(ReadOnlySpan<float> row, float max)
+    {
+        var m = Vector256.Create(max);
+        var acc = Exp(Vector256.Create(row[..8]) - m);
+        int d = 8, full = row.Length - row.Length % 8;
+        for (; d < full; d += 8) acc += Exp(Vector256.Create(row.Slice(d, 8)) - m);
+        Span<float> lanes = stackalloc float[8];
+        acc.CopyTo(lanes);
+        for (int j = 0; d + j < row.Length; j++) lanes[j] += Exp(row[d + j] - max);
+        for (int j = 0; j < 4; j++) lanes[j] += lanes[j + 4];
+        return (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+    }
+
+
+    /// <summary>An unevaluated sum Hi + Lo of two floats: about 48 bits of precision.</summary>
+    private readonly record struct DoubleFloat(float Hi, float Lo);
+
+    private static DoubleFloat Add2(float x, float y)
+    {
+        float s = x + y, v = s - x;
+        return new(s, (x - (s - v)) + (y - v));
+    }
+
+    private static DoubleFloat Add(DoubleFloat x, DoubleFloat y)
+    {
+        float s = x.Hi + y.Hi;
+        return new(s, x.Hi - s + y.Hi + x.Lo + y.Lo);
+    }
+
+    private static DoubleFloat Add(DoubleFloat x, float y)
+    {
+        float s = x.Hi + y;
+        return new(s, x.Hi - s + y + x.Lo);
+    }
+
+    private static DoubleFloat Mul(DoubleFloat x, float y)
+    {
+        float s = x.Hi * y;
+        return new(s, MathF.FusedMultiplyAdd(x.Lo, y, MathF.FusedMultiplyAdd(x.Hi, y, -s)));
+    }
+
+    private static DoubleFloat Div(DoubleFloat n, DoubleFloat d)
+    {
+        float t = 1.0f / d.Hi;
+        float s = n.Hi * t;
+        float u = MathF.FusedMultiplyAdd(t, n.Hi, -s);
+        float v = MathF.FusedMultiplyAdd(-d.Lo, t, MathF.FusedMultiplyAdd(-d.Hi, t, 1));
+        return new(s, MathF.FusedMultiplyAdd(s, v, MathF.FusedMultiplyAdd(n.Lo, t, u)));
+    }
+}
