@@ -1,0 +1,3 @@
+using Autograd.Samples;
+
+Bptt.Run(Console.Out);

@@ -1,0 +1,3 @@
+using Autograd.Samples;
+
+LossTour.Run(Console.Out);

@@ -1,0 +1,3 @@
+using Autograd.Samples;
+
+MultiLabel.Run(Console.Out);

@@ -1,0 +1,3 @@
+using Autograd.Samples;
+
+Regression.Run(Console.Out);
