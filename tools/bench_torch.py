@@ -1,45 +1,118 @@
 #!/usr/bin/env python3
-"""Times float32 matrix products in PyTorch, as a reference for MatMulBenchmarks.
+"""Times the performance-comparison workloads in PyTorch (the reference for benchmarks/Autograd.Benchmarks).
 
-Run with the system interpreter (torch with OpenBLAS): /usr/bin/python3 tools/bench_torch.py
-Reports the median wall time and GFLOP/s of C = A @ B for square sizes, on 2 threads by default.
+Run with the system interpreter (torch 1.13 with OpenBLAS): /usr/bin/python3 tools/bench_torch.py
+Each workload is warmed up, then timed call by call for at least --seconds and --reps; the median
+is reported. The workloads mirror benchmarks/Autograd.Benchmarks/Workloads.cs:
+  matmul256, matmul1024  float32 C = A @ B (square), also as GFLOP/s
+  logreg                 569x30 full batch, Linear(30, 1), BCEWithLogitsLoss, SGD(lr=0.1)
+  softmax                1797x64 full batch, Linear(64, 10), CrossEntropyLoss, SGD(lr=0.1)
+  mlp                    784-512-512-10 ReLU MLP, batch 1024, CrossEntropyLoss, Adam(lr=1e-3)
+  sigmoid                torch.sigmoid over 1M float32 elements (a new result each call)
+A training step is forward, loss, zero_grad, backward, step on the same batch every time.
+--json prints one JSON object {workload: median_seconds} on the last line (for bench_compare.py).
 """
 import argparse
+import json
 import statistics
 import time
 
 import torch
 
 
-def bench(n: int, threads: int, min_seconds: float, min_reps: int) -> tuple[float, float]:
-    torch.set_num_threads(threads)
-    gen = torch.Generator().manual_seed(0)
-    a = torch.rand(n, n, generator=gen, dtype=torch.float32)
-    b = torch.rand(n, n, generator=gen, dtype=torch.float32)
-    out = torch.empty(n, n, dtype=torch.float32)
-    for _ in range(5):  # warm-up
-        torch.mm(a, b, out=out)
+def median_time(fn, min_seconds: float, min_reps: int, warmup: int) -> float:
+    for _ in range(warmup):
+        fn()
     times = []
     start = time.perf_counter()
     while len(times) < min_reps or time.perf_counter() - start < min_seconds:
         t0 = time.perf_counter()
-        torch.mm(a, b, out=out)
+        fn()
         times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
-    return median, 2.0 * n * n * n / median / 1e9
+    return statistics.median(times)
+
+
+def matmul(n: int):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(n, n, generator=gen, dtype=torch.float32)
+    b = torch.rand(n, n, generator=gen, dtype=torch.float32)
+    out = torch.empty(n, n, dtype=torch.float32)
+    return lambda: torch.mm(a, b, out=out)
+
+
+def training_step(model, loss_fn, optimizer, x, y):
+    def step():
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def logreg():
+    torch.manual_seed(1)
+    x = torch.randn(569, 30)
+    y = torch.randint(0, 2, (569, 1)).float()
+    model = torch.nn.Linear(30, 1)
+    return training_step(model, torch.nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.1), x, y)
+
+
+def softmax():
+    torch.manual_seed(2)
+    x = torch.randn(1797, 64)
+    y = torch.randint(0, 10, (1797,))
+    model = torch.nn.Linear(64, 10)
+    return training_step(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), x, y)
+
+
+def mlp():
+    torch.manual_seed(3)
+    x = torch.randn(1024, 784)
+    y = torch.randint(0, 10, (1024,))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 512), torch.nn.ReLU(),
+        torch.nn.Linear(512, 512), torch.nn.ReLU(),
+        torch.nn.Linear(512, 10))
+    return training_step(model, torch.nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-3), x, y)
+
+
+def sigmoid():
+    torch.manual_seed(4)
+    x = torch.randn(1 << 20)
+    return lambda: torch.sigmoid(x)
+
+
+WORKLOADS = {
+    "matmul256": lambda: matmul(256),
+    "matmul1024": lambda: matmul(1024),
+    "logreg": logreg,
+    "softmax": softmax,
+    "mlp": mlp,
+    "sigmoid": sigmoid,
+}
+FLOPS = {"matmul256": 2.0 * 256 ** 3, "matmul1024": 2.0 * 1024 ** 3}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS), help=f"any of {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per size")
-    parser.add_argument("--reps", type=int, default=20, help="minimum repetitions per size")
+    parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per workload")
+    parser.add_argument("--reps", type=int, default=20, help="minimum repetitions per workload")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed calls before timing")
+    parser.add_argument("--json", action="store_true", help="also print the medians as JSON (seconds)")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, threads={args.threads}")
-    for n in args.sizes:
-        median, gflops = bench(n, args.threads, args.seconds, args.reps)
-        print(f"matmul float32 {n}x{n}x{n}: median {median * 1e3:.3f} ms, {gflops:.1f} GFLOP/s")
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}")
+    results = {}
+    for name in args.workloads:
+        median = median_time(WORKLOADS[name](), args.seconds, args.reps, args.warmup)
+        results[name] = median
+        extra = f", {FLOPS[name] / median / 1e9:.1f} GFLOP/s" if name in FLOPS else ""
+        print(f"{name:<11} median {median * 1e6:12.1f} us{extra}")
+    if args.json:
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

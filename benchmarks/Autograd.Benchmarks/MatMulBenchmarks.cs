@@ -54,6 +54,7 @@ public class MatMulBenchmarks
     {
         public Config()
         {
+            AddColumn(StatisticColumn.Median);
             AddColumn(new GflopsColumn());
             SummaryStyle = BenchmarkDotNet.Reports.SummaryStyle.Default.WithMaxParameterColumnWidth(20);
         }

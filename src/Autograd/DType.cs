@@ -17,7 +17,14 @@ public enum DType
 public static class DTypeExtensions
 {
     /// <summary>True for <see cref="DType.Float32"/> and <see cref="DType.Float64"/>.</summary>
-    public static bool IsFloatingPoint(this DType dtype) => dtype != DType.Int64;
+    public static bool IsFloatingPoint(this DType dtype) => Check(dtype) != DType.Int64;
+
+    /// <summary>Returns <paramref name="dtype"/>, or throws if it is not one of the defined values.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An undefined dtype, e.g. <c>(DType)7</c>.</exception>
+    public static DType Check(DType dtype, string paramName = "dtype")
+        => dtype is DType.Float32 or DType.Float64 or DType.Int64
+            ? dtype
+            : throw new ArgumentOutOfRangeException(paramName, dtype, $"Unknown dtype {(int)dtype}; expected Float32, Float64 or Int64.");
 
     /// <summary>The size of one element in bytes.</summary>
     public static int ElementSize(this DType dtype) => dtype == DType.Float32 ? 4 : 8;

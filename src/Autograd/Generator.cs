@@ -87,6 +87,7 @@ public sealed class Generator
     /// <summary>Fisher-Yates permutation of 0..n-1 (like <c>torch.randperm</c>, not the same numbers).</summary>
     public int[] Permutation(int n)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
         var p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--)

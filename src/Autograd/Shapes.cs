@@ -5,9 +5,18 @@ internal static class Shapes
 {
     public static int Size(ReadOnlySpan<int> shape)
     {
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Shape {Format(shape)} has a negative dimension.", nameof(shape));
+            if (d == 0) return 0;
+        }
         long n = 1;
-        foreach (int d in shape) n *= d;
-        if (n > int.MaxValue) throw new ArgumentException($"A tensor of shape {Format(shape)} has more than {int.MaxValue} elements.");
+        foreach (int d in shape)
+        {
+            n *= d; // each factor < 2^31 and n <= int.MaxValue before it, so this cannot overflow a long
+            if (n > int.MaxValue)
+                throw new ArgumentException($"A tensor of shape {Format(shape)} would have more than {int.MaxValue} elements.", nameof(shape));
+        }
         return (int)n;
     }
 

@@ -4,7 +4,6 @@ public sealed partial class Tensor
 {
     private static int[] CheckShape(int length, int[] shape, string what)
     {
-        ArgumentNullException.ThrowIfNull(shape);
         foreach (int d in shape)
             if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
         if (Shapes.Size(shape) != length)
@@ -13,7 +12,11 @@ public sealed partial class Tensor
         return (int[])shape.Clone();
     }
 
-    private static int[] ShapeOrVector(int length, int[] shape) => shape.Length == 0 ? [length] : shape;
+    private static int[] ShapeOrVector(int length, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return shape.Length == 0 ? [length] : shape;
+    }
 
     /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (row-major); no shape gives a 1-D tensor.</summary>
     /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
@@ -87,16 +90,26 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(shape);
         foreach (int d in shape)
             if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
+        if (dtype == DType.Int64 && (!double.IsFinite(value) || value >= 9.2233720368547758e18 || value < -9.2233720368547758e18))
+            throw new ArgumentException($"Value {value} cannot be converted to Int64 without overflow.", nameof(value));
         var t = Empty((int[])shape.Clone(), dtype);
         if (value != 0) t.Fill(value);
         return t;
     }
 
     /// <summary>Zeros with the shape and dtype of <paramref name="other"/>.</summary>
-    public static Tensor ZerosLike(Tensor other) => Full(other.Dims, 0, other.DType);
+    public static Tensor ZerosLike(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Full(other.Dims, 0, other.DType);
+    }
 
     /// <summary>Ones with the shape and dtype of <paramref name="other"/>.</summary>
-    public static Tensor OnesLike(Tensor other) => Full(other.Dims, 1, other.DType);
+    public static Tensor OnesLike(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Full(other.Dims, 1, other.DType);
+    }
 
     /// <summary>The 1-D sequence 0, 1, ..., below <paramref name="end"/> (like <c>torch.arange(end)</c>).</summary>
     public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
@@ -104,9 +117,13 @@ public sealed partial class Tensor
     /// <summary>The 1-D sequence start, start + step, ... stopping before <paramref name="end"/>.</summary>
     public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Float32)
     {
-        if (step == 0 || double.IsNaN(step)) throw new ArgumentException("Arange needs a non-zero step.", nameof(step));
+        if (step == 0 || !double.IsFinite(step)) throw new ArgumentException($"Arange needs a finite non-zero step, got {step}.", nameof(step));
+        if (!double.IsFinite(start) || !double.IsFinite(end))
+            throw new ArgumentException($"Arange: unsupported range [{start}, {end}): both ends must be finite.", double.IsFinite(start) ? nameof(end) : nameof(start));
         if ((end - start) / step < 0) throw new ArgumentException($"Arange: step {step} never reaches {end} from {start}.", nameof(step));
-        int n = (int)Math.Ceiling((end - start) / step);
+        double count = Math.Ceiling((end - start) / step);
+        if (count > int.MaxValue) throw new ArgumentException($"Arange: [{start}, {end}) with step {step} would have {count} elements, more than {int.MaxValue}.", nameof(end));
+        int n = (int)count;
         var t = Empty([n], dtype);
         for (int i = 0; i < n; i++) t.SetFlat(i, start + i * step);
         return t;

@@ -77,6 +77,8 @@ public sealed partial class Tensor
         {
             if (value is not null && !Shapes.Equal(value.Dims, Dims))
                 throw new ArgumentException($"Grad must have the tensor's shape {Shapes.Format(Dims)}, got {Shapes.Format(value.Dims)}.", nameof(value));
+            if (value is not null && value.DType != DType)
+                throw new ArgumentException($"Grad must have the tensor's dtype {DType}, got {value.DType}.", nameof(value));
             _grad = value;
         }
     }
@@ -108,6 +110,8 @@ public sealed partial class Tensor
     /// <summary>A copy of the elements in row-major order, converted to <typeparamref name="T"/> (float, double or long).</summary>
     public T[] ToArray<T>() where T : unmanaged, INumber<T>
     {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && typeof(T) != typeof(long))
+            throw new ArgumentException($"ToArray supports float, double and long, not {typeof(T).Name}.", nameof(T));
         if (Data is T[] same) return (T[])same.Clone();
         var result = new T[NumberOfElements];
         switch (Data)
@@ -116,8 +120,6 @@ public sealed partial class Tensor
             case double[] d: for (int i = 0; i < d.Length; i++) result[i] = T.CreateTruncating(d[i]); break;
             case long[] l: for (int i = 0; i < l.Length; i++) result[i] = T.CreateTruncating(l[i]); break;
         }
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && typeof(T) != typeof(long))
-            throw new NotSupportedException($"ToArray supports float, double and long, not {typeof(T).Name}.");
         return result;
     }
 
@@ -129,6 +131,7 @@ public sealed partial class Tensor
 
     internal static Tensor Empty(int[] shape, DType dtype)
     {
+        DTypeExtensions.Check(dtype);
         int n = Shapes.Size(shape);
         Array data = dtype switch
         {
@@ -140,6 +143,28 @@ public sealed partial class Tensor
     }
 
     internal Tensor EmptyLike(int[]? shape = null) => Empty(shape ?? (int[])Dims.Clone(), DType);
+
+    /// <summary>
+    /// Like <see cref="Empty"/> but the elements are not zeroed first (large arrays skip the
+    /// clearing pass): only for results whose every element the caller writes. Inside a backward
+    /// pass that is not recorded the array comes from <see cref="BufferPool"/> and goes back at the
+    /// end of the pass.
+    /// </summary>
+    internal static Tensor Uninitialized(int[] shape, DType dtype)
+    {
+        DTypeExtensions.Check(dtype);
+        int n = Shapes.Size(shape);
+        Array data = dtype switch
+        {
+            DType.Float32 => BufferPool.RentForBackward<float>(n) ?? GC.AllocateUninitializedArray<float>(n),
+            DType.Float64 => BufferPool.RentForBackward<double>(n) ?? GC.AllocateUninitializedArray<double>(n),
+            _ => GC.AllocateUninitializedArray<long>(n),
+        };
+        return new Tensor(data, shape);
+    }
+
+    /// <summary><see cref="Uninitialized"/> with this tensor's dtype and (by default) shape.</summary>
+    internal Tensor UninitializedLike(int[]? shape = null) => Uninitialized(shape ?? (int[])Dims.Clone(), DType);
 
     internal void RequireFloat(string op)
     {

@@ -36,37 +36,55 @@ internal static class BackwardEngine
                 if (capture[i].GradFn is Node n) (capturedNodes ??= new(ReferenceEqualityComparer.Instance))[n] = i;
         }
 
-        using (createGraph ? Tape.EnableGrad() : Tape.NoGrad())
+        // A pass whose gradients all stay inside it (not recorded, none returned to the caller)
+        // recycles its temporaries at the end.
+        var pool = createGraph || capture is not null ? null : BufferPool.BeginBackward();
+        bool completed = false;
+        try
         {
-            for (int k = order.Count - 1; k >= 0; k--)
-            {
-                var node = order[k];
-                if (!grads.Remove(node, out var grad)) continue;
-                if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
-
-                Tensor?[] inputGrads;
-                Anomaly.t_backwardDepth++;
-                try { inputGrads = node.Apply(grad); }
-                finally { Anomaly.t_backwardDepth--; }
-                if (inputGrads.Length != node.Inputs.Length)
-                    throw new InvalidOperationException($"{node.Name}Backward returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
-                for (int i = 0; i < inputGrads.Length; i++)
-                {
-                    var input = node.Inputs[i];
-                    var g = inputGrads[i];
-                    if (g is null || !input.RequiresGrad) continue;
-                    g = CheckGradient(node, i, input, g);
-                    if (input.GradFn is Node parent)
-                        grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
-                    else
-                        Deliver(input, g, capture, captured, createGraph);
-                }
-            }
+            using (createGraph ? Tape.EnableGrad() : Tape.NoGrad())
+                Replay(order, grads, capture, captured, capturedNodes, createGraph);
+            completed = true;
+        }
+        finally
+        {
+            if (pool is not null) BufferPool.EndBackward(pool, recycle: completed);
         }
 
         if (!retainGraph)
             foreach (var node in order) node.Release();
         return captured;
+    }
+
+    /// <summary>The reverse pass: each node's backward on its summed gradient, in reverse topological order.</summary>
+    private static void Replay(List<Node> order, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
+        Dictionary<Node, int>? capturedNodes, bool createGraph)
+    {
+        for (int k = order.Count - 1; k >= 0; k--)
+        {
+            var node = order[k];
+            if (!grads.Remove(node, out var grad)) continue;
+            if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
+            if (!node.KeepsNoGradient) BufferPool.KeepCurrent();
+
+            Tensor?[] inputGrads;
+            Anomaly.t_backwardDepth++;
+            try { inputGrads = node.Apply(grad); }
+            finally { Anomaly.t_backwardDepth--; }
+            if (inputGrads.Length != node.Inputs.Length)
+                throw new InvalidOperationException($"{node.Name}Backward returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
+            for (int i = 0; i < inputGrads.Length; i++)
+            {
+                var input = node.Inputs[i];
+                var g = inputGrads[i];
+                if (g is null || !input.RequiresGrad) continue;
+                g = CheckGradient(node, i, input, g);
+                if (input.GradFn is Node parent)
+                    grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
+                else
+                    Deliver(input, g, capture, captured, createGraph);
+            }
+        }
     }
 
     private static Tensor SeedGradient(Tensor output, Tensor? gradOutput)
@@ -96,6 +114,14 @@ internal static class BackwardEngine
     }
 
     private static void Deliver(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph)
+    {
+        // Whatever is stored in a leaf outlives the pass: allocate it outside the pool.
+        var pool = BufferPool.Suspend();
+        try { DeliverUnpooled(leaf, g, capture, captured, createGraph); }
+        finally { BufferPool.Resume(pool); }
+    }
+
+    private static void DeliverUnpooled(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph)
     {
         if (capture is not null)
         {

@@ -37,14 +37,10 @@ public abstract class Function
     private bool _released;
 
     /// <summary>The op's name in graphs and error messages; the type name without a "Function" suffix by default.</summary>
-    public virtual string Name
-    {
-        get
-        {
-            string n = GetType().Name;
-            return n.EndsWith("Function", StringComparison.Ordinal) && n.Length > 8 ? n[..^8] : n;
-        }
-    }
+    public virtual string Name => DefaultNames.GetOrAdd(GetType(), static t =>
+        t.Name.EndsWith("Function", StringComparison.Ordinal) && t.Name.Length > 8 ? t.Name[..^8] : t.Name);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> DefaultNames = new();
 
     /// <summary>Computes the result from the inputs (recording is off here).</summary>
     protected abstract Tensor Forward(IReadOnlyList<Tensor> inputs);
@@ -57,6 +53,28 @@ public abstract class Function
     {
         ArgumentNullException.ThrowIfNull(tensors);
         _saved = tensors;
+    }
+
+    /// <summary>
+    /// True for the library's own functions, whose backward keeps nothing it is given (see
+    /// <see cref="BufferPool"/>); a user-defined function might, so its gradients are never recycled.
+    /// </summary>
+    internal virtual bool KeepsNoGradient => false;
+
+    private List<Array>? _returnOnRelease;
+
+    /// <summary>
+    /// Gives <paramref name="buffer"/> back to <see cref="BufferPool"/> when the graph is released:
+    /// for arrays only this function's backward reads (never an input or the output).
+    /// </summary>
+    internal void ReturnOnRelease(Array buffer) => (_returnOnRelease ??= []).Add(buffer);
+
+    private void OnRelease()
+    {
+        _released = true;
+        if (_returnOnRelease is null) return;
+        foreach (var b in _returnOnRelease) BufferPool.Return(b);
+        _returnOnRelease = null;
     }
 
     /// <summary>The tensors passed to <see cref="SaveForBackward"/>.</summary>
@@ -92,15 +110,17 @@ public abstract class Function
             record |= _needsInputGrad[i] = Tape.IsGradEnabled && inputs[i].RequiresGrad;
 
         Tensor output;
-        using (Tape.NoGrad()) output = Forward(inputs);
+        Tape.EnterNoGrad();
+        try { output = Forward(inputs); }
+        finally { Tape.ExitNoGrad(); }
         if (output is null) throw new InvalidOperationException($"{Name}.Forward returned null.");
         // The result must be a new node: wrap an input returned as is (its data is shared).
-        if (output.GradFn is not null || Array.Exists(inputs, t => ReferenceEquals(t, output)))
+        if (output.GradFn is not null || Array.IndexOf(inputs, output) >= 0)
             output = output.Detach();
 
         if (Tape.DetectAnomaly) Anomaly.CheckForward(Name, output);
         if (record)
-            output.GradFn = new Node(Name, inputs, g => [.. Backward(g)], _saved, () => _released = true);
+            output.GradFn = new Node(Name, inputs, g => [.. Backward(g)], _saved, OnRelease, KeepsNoGradient);
         return output;
     }
 }

@@ -40,11 +40,13 @@ public static class GradCheck
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(inputs);
         if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be positive.");
+        for (int i = 0; i < inputs.Count; i++)
+            if (inputs[i] is null) throw new ArgumentNullException(nameof(inputs), $"inputs[{i}] is null.");
         var x = inputs.Select(t => t.DType == DType.Int64 ? t : t.Detach().To(DType.Float64).Clone()).ToArray();
         var diff = Enumerable.Range(0, x.Length).Where(i => x[i].DType != DType.Int64).ToArray();
         foreach (int i in diff) x[i].RequiresGrad = true;
 
-        var output = function(x);
+        var output = function(x) ?? throw new InvalidOperationException("GradCheck: the function returned null instead of a tensor.");
         if (output.DType != DType.Float64)
             throw new ArgumentException($"GradCheck needs the function to compute in Float64; it returned {output.DType}.", nameof(function));
         int nOut = output.NumberOfElements;

@@ -13,12 +13,19 @@ internal sealed class Node
     private int[]? _savedVersions;
     private readonly Action? _onRelease;
 
-    public Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null)
+    /// <summary>
+    /// False for user-defined <see cref="Function"/>s: their backward might keep the gradient it
+    /// receives, so the temporaries of a pass that runs one are not recycled (see <see cref="BufferPool"/>).
+    /// </summary>
+    public readonly bool KeepsNoGradient;
+
+    public Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null, bool keepsNoGradient = true)
     {
         Name = name;
         Inputs = inputs;
         _backward = backward;
         _onRelease = onRelease;
+        KeepsNoGradient = keepsNoGradient;
         if (saved is { Length: > 0 })
         {
             _saved = saved;

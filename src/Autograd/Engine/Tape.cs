@@ -24,6 +24,12 @@ public static class Tape
     /// </summary>
     public static IDisposable EnableGrad() => new GradModeScope(-t_noGradDepth);
 
+    /// <summary>Enters a no-grad region without allocating a scope object; pair with <see cref="ExitNoGrad"/> in a finally.</summary>
+    internal static void EnterNoGrad() => t_noGradDepth++;
+
+    /// <summary>Leaves the region entered by <see cref="EnterNoGrad"/>.</summary>
+    internal static void ExitNoGrad() => t_noGradDepth--;
+
     private sealed class GradModeScope : IDisposable
     {
         private readonly int _delta;

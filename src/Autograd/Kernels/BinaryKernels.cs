@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
 
@@ -108,6 +110,28 @@ internal static class BinaryKernels
                 ib -= sb[dim] * shape[dim];
                 index[dim] = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>y[r, c] += v[c]</c> for a row-major matrix y with <c>v.Length</c> columns (a bias added
+    /// to every row), a vector at a time along each row.
+    /// </summary>
+    public static void AddToRows<T>(Span<T> y, ReadOnlySpan<T> v) where T : unmanaged, INumber<T>
+    {
+        int cols = v.Length;
+        if (cols == 0) return;
+        ref T vs = ref MemoryMarshal.GetReference(v);
+        for (int r = 0; r + cols <= y.Length; r += cols)
+        {
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), r);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; c + Vector<T>.Count <= cols; c += Vector<T>.Count)
+                    (Vector.LoadUnsafe(ref row, (nuint)c) + Vector.LoadUnsafe(ref vs, (nuint)c)).StoreUnsafe(ref row, (nuint)c);
+            }
+            for (; c < cols; c++) Unsafe.Add(ref row, c) += Unsafe.Add(ref vs, c);
         }
     }
 

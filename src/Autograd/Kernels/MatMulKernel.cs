@@ -38,21 +38,35 @@ internal enum GemmIsa
 /// packing routines, so no transpose is ever materialised.
 /// </para>
 /// <para>
+/// Skinny products skip packing where it would cost as much as the arithmetic: m = 1 or n = 1
+/// (matrix-vector) use streaming kernels; with at most two column tiles A is read in place, and
+/// with at most two row tiles an untransposed B is (the shapes of small models, e.g. 1797×64 ·
+/// 64×10 and its gradients).
+/// </para>
+/// <para>
+/// Threads: products of at least <see cref="ParallelThreshold"/> multiply-adds are split over
+/// <see cref="Threading.NumThreads"/> threads. Per (column block, k slice) the B panel is packed
+/// once, then (row block × column range) work units are claimed dynamically by the caller and
+/// thread-pool helpers (<see cref="ForkJoin"/>); the k dimension is never split.
+/// </para>
+/// <para>
 /// Numerics and determinism: every element of C is computed as one sequential chain of fused
 /// multiply-adds over p = 0, 1, ..., k-1, starting from 0 (or from the old C when accumulating);
 /// the micro-kernel reloads its partial sums from C between k slices, so the blocking never
 /// changes the order. Each element is computed by exactly one thread, hence results are
-/// bit-identical whatever <see cref="Threading.NumThreads"/> is, and (on hardware with FMA) whichever
-/// vector width is used.
+/// bit-identical whatever <see cref="Threading.NumThreads"/> is, whichever code path (blocked or
+/// matrix-vector, any vector width) is taken on hardware with FMA, and a row of C does not depend
+/// on the other rows in the batch.
 /// </para>
 /// </remarks>
 internal static unsafe class MatMulKernel
 {
     /// <summary>
     /// Products with fewer multiply-adds than this (m·n·k) always run on the calling thread:
-    /// waking the thread pool costs more than the work.
+    /// below it, waking a helper thread costs about as much as it saves (measured on a 2-core
+    /// AVX2 machine: 128³ is roughly break-even, 96³ a loss).
     /// </summary>
-    internal const long ParallelThreshold = 96L * 96 * 96;
+    internal const long ParallelThreshold = 128L * 128 * 128;
 
     /// <summary>Minimum number of multiply-adds worth giving to one extra thread.</summary>
     private const long MinWorkPerThread = 64L * 64 * 64;
@@ -189,6 +203,89 @@ internal static unsafe class MatMulKernel
 
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;
 
+    private static T* Align<T>(T* pointer)
+        where T : unmanaged
+        => (T*)(((nint)pointer + (PanelAlignment - 1)) & ~(nint)(PanelAlignment - 1));
+
+    /// <summary>
+    /// A minimal fork-join over work items 0..count-1, for the parallel schedules. The calling
+    /// thread works too, and items are claimed one at a time from a shared counter, so a helper
+    /// that starts late (the machine is busy) just finds less to do; the caller waits only for
+    /// items already claimed, never for a helper to be scheduled. Which thread runs an item never
+    /// changes what the item computes.
+    /// </summary>
+    private sealed class ForkJoin
+    {
+        private readonly Action<int> body;
+        private readonly int count;
+        private readonly ManualResetEventSlim done = new(false, 64);
+        private int next = -1;
+        private int pending;
+        private Exception? error;
+
+        private ForkJoin(int count, Action<int> body)
+        {
+            this.count = count;
+            this.body = body;
+            pending = count;
+        }
+
+        /// <summary>Runs <paramref name="body"/> for every item, on up to <paramref name="threads"/> threads.</summary>
+        public static void Run(int count, int threads, Action<int> body)
+        {
+            if (threads <= 1 || count <= 1)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    body(i);
+                }
+
+                return;
+            }
+
+            var job = new ForkJoin(count, body);
+            int helpers = Math.Min(threads, count) - 1;
+            for (int h = 0; h < helpers; h++)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static j => j.Work(), job, preferLocal: false);
+            }
+
+            job.Work();
+            if (Volatile.Read(ref job.pending) != 0)
+            {
+                job.done.Wait();
+            }
+
+            if (job.error is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+        }
+
+        private void Work()
+        {
+            int item;
+            while ((item = Interlocked.Increment(ref next)) < count)
+            {
+                try
+                {
+                    body(item);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref error, ex, null);
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref pending) == 0)
+                    {
+                        done.Set();
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// One product, as raw pointers and strides: element (i, p) of op(A) is at
     /// <c>A[i*ARow + p*ADepth]</c>, element (p, j) of op(B) at <c>B[p*BDepth + j*BCol]</c>,
@@ -235,7 +332,7 @@ internal static unsafe class MatMulKernel
         /// <summary>Columns of C per micro-tile (the width of a packed B micro-panel).</summary>
         static abstract int NR { get; }
 
-        /// <summary>Depth of a k slice (packed B micro-panel of KC×NR should sit in L1).</summary>
+        /// <summary>Depth of a k slice (a packed KC×NR B micro-panel should sit in L1).</summary>
         static abstract int KC { get; }
 
         /// <summary>Rows per packed A block (MC×KC should sit in L2).</summary>
@@ -245,10 +342,22 @@ internal static unsafe class MatMulKernel
         static abstract int NC { get; }
 
         /// <summary>
-        /// C[0..MR, 0..NR] (row stride <paramref name="ldc"/>) = (<paramref name="load"/> ? C : 0)
-        /// + Σ_p a[p*MR + i] * b[p*NR + j], one fused multiply-add per p, in order.
+        /// C[i, j] = (<paramref name="load"/> ? C[i, j] : 0) + Σ_p a[p*MR + i] · b[p*NR + j], one fused
+        /// multiply-add per p, in order, for i &lt; <paramref name="rows"/> ≤ MR and
+        /// j &lt; <paramref name="cols"/> ≤ NR (row stride <paramref name="ldc"/>); the rest of the
+        /// tile is neither read nor written.
         /// </summary>
-        static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool load);
+        static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols);
+
+        /// <summary>
+        /// As <see cref="Run"/>, with A and B read through strides: A(i, p) at
+        /// <c>a[i*aLane + p*aDepth]</c> (rows i ≥ <paramref name="rows"/> are never read) and the
+        /// B row p at <c>b + p*bDepth</c> (NR contiguous elements, all readable).
+        /// </summary>
+        static abstract void RunStrided(int kc, T* a, nint aLane, nint aDepth, T* b, nint bDepth, T* c, nint ldc, bool load, int rows, int cols);
+
+        /// <summary>The whole product when m = 1 or n = 1, without packing.</summary>
+        static abstract void MatrixVector(in Problem<T> p, int threads);
     }
 
     /// <summary>The cache-blocked loops around a micro-kernel, and the split across threads.</summary>
@@ -259,13 +368,108 @@ internal static unsafe class MatMulKernel
         /// <summary>Computes the product with up to <paramref name="threads"/> threads (1: on the calling thread).</summary>
         public static void Run(in Problem<T> p, int threads)
         {
+            if (p.M == 1 || p.N == 1)
+            {
+                TTile.MatrixVector(p, threads);
+                return;
+            }
+
+            if (threads > 1)
+            {
+                // A work unit is at least 4 row tiles × 4 column tiles; never split k (that would
+                // change the order of the sums).
+                long units = (long)CeilDiv(p.M, 4 * TTile.MR) * CeilDiv(p.N, 4 * TTile.NR);
+                threads = (int)Math.Min(threads, units);
+            }
+
             if (threads <= 1)
             {
-                Blocked(p, 0, p.M, 0, p.N);
+                Blocked(p);
             }
             else
             {
                 RunParallel(p, threads);
+            }
+        }
+
+        /// <summary>
+        /// Whether op(A) is read in place instead of packed: when C has at most two column tiles,
+        /// each A element is used by at most two micro-kernel calls and packing it would cost about
+        /// as much as the arithmetic (the skinny shapes of small models, e.g. 1797×64 · 64×10).
+        /// </summary>
+        private static bool DirectA(in Problem<T> p) => p.N <= 2 * TTile.NR;
+
+        /// <summary>
+        /// Whether op(B) is read in place: B not transposed (micro-panel rows contiguous) and at most
+        /// two row tiles, e.g. the weight gradient 10×1797 · 1797×64.
+        /// </summary>
+        private static bool DirectB(in Problem<T> p) => p.BCol == 1 && p.M <= 2 * TTile.MR;
+
+        /// <summary>The single-threaded schedule: the classic five loops around the micro-kernel.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Blocked(in Problem<T> p)
+        {
+            int mr = TTile.MR, nr = TTile.NR;
+            int m = p.M, n = p.N, k = p.K;
+            bool directA = DirectA(p), directB = DirectB(p);
+
+            // Balanced block sizes: e.g. k = 300 gives two slices of 150, not 256 + 44.
+            int kc = CeilDiv(k, CeilDiv(k, TTile.KC));
+            int mc = Math.Min(RoundUp(CeilDiv(m, CeilDiv(m, TTile.MC)), mr), RoundUp(m, mr));
+            int nc = Math.Min(RoundUp(CeilDiv(n, CeilDiv(n, TTile.NC)), nr), RoundUp(n, nr));
+
+            int alignPad = PanelAlignment / sizeof(T);
+            T[] aBuffer = ArrayPool<T>.Shared.Rent((directA ? 0 : mc * kc) + alignPad);
+            T[] bBuffer = ArrayPool<T>.Shared.Rent(((directB ? nr : nc) * kc) + alignPad);
+            try
+            {
+                fixed (T* aRaw = aBuffer)
+                fixed (T* bRaw = bBuffer)
+                {
+                    T* aPack = Align(aRaw);
+                    T* bPack = Align(bRaw);
+                    for (int jc = 0; jc < n; jc += nc)
+                    {
+                        int ncCur = Math.Min(nc, n - jc);
+                        for (int pc = 0; pc < k; pc += kc)
+                        {
+                            int kcCur = Math.Min(kc, k - pc);
+                            bool load = p.Accumulate || pc > 0;
+                            Panels bPanels;
+                            if (directB)
+                            {
+                                bPanels = Panels.Direct(p.B + jc + (pc * p.BDepth), nr, 1, p.BDepth);
+                            }
+                            else
+                            {
+                                PackB(p, pc, kcCur, jc, ncCur, bPack);
+                                bPanels = Panels.PackedPanels(bPack, nr, kcCur);
+                            }
+
+                            for (int ic = 0; ic < m; ic += mc)
+                            {
+                                int mcCur = Math.Min(mc, m - ic);
+                                Panels aPanels;
+                                if (directA)
+                                {
+                                    aPanels = Panels.Direct(p.A + (ic * p.ARow) + (pc * p.ADepth), mr, p.ARow, p.ADepth);
+                                }
+                                else
+                                {
+                                    PackA(p, ic, mcCur, pc, kcCur, aPack);
+                                    aPanels = Panels.PackedPanels(aPack, mr, kcCur);
+                                }
+
+                                Macro(p.C + ((nint)ic * n) + jc, n, mcCur, ncCur, kcCur, aPanels, bPanels, bPack, load);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(aBuffer);
+                ArrayPool<T>.Shared.Return(bBuffer);
             }
         }
 
@@ -279,24 +483,16 @@ internal static unsafe class MatMulKernel
         {
             int mr = TTile.MR, nr = TTile.NR, k = p.K;
             int kc = CeilDiv(k, CeilDiv(k, TTile.KC));
-            int nc = RoundUp(CeilDiv(p.N, CeilDiv(p.N, TTile.NC)), nr);
-            nc = Math.Min(nc, RoundUp(p.N, nr));
+            int nc = Math.Min(RoundUp(CeilDiv(p.N, CeilDiv(p.N, TTile.NC)), nr), RoundUp(p.N, nr));
 
             // Aim for a few units per thread so the dynamic hand-out can balance the load.
             int targetUnits = 4 * threads;
             int mc = Math.Clamp(RoundUp(CeilDiv(p.M, targetUnits), mr), 4 * mr, RoundUp(TTile.MC, mr));
             int rowBlocks = CeilDiv(p.M, mc);
-            mc = RoundUp(CeilDiv(p.M, rowBlocks), mr);
+            mc = CeilDiv(CeilDiv(p.M, mr), rowBlocks) * mr; // the tallest block; see RowStart
 
-            var state = new ParallelState
-            {
-                Problem = p,
-                Kc = kc,
-                Mc = mc,
-                RowBlocks = rowBlocks,
-            };
-            T[] bBuffer = ArrayPool<T>.Shared.Rent(nc * kc + (PanelAlignment / sizeof(T)));
-            var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            var state = new ParallelState(p, kc, mc, rowBlocks, DirectA(p), DirectB(p));
+            T[] bBuffer = ArrayPool<T>.Shared.Rent((state.DirectB ? 0 : nc * kc) + (PanelAlignment / sizeof(T)));
             try
             {
                 fixed (T* bRaw = bBuffer)
@@ -319,17 +515,21 @@ internal static unsafe class MatMulKernel
 
                             // Pack the B panel: in parallel when it is big enough to be worth it.
                             int packChunks = Math.Min(threads, CeilDiv(panels, 16));
-                            if (packChunks > 1)
+                            if (state.DirectB)
+                            {
+                                // Read in place; units pack their own ragged edge panel.
+                            }
+                            else if (packChunks > 1)
                             {
                                 state.PackChunk = CeilDiv(panels, packChunks);
-                                Parallel.For(0, packChunks, options, state.PackBChunk);
+                                ForkJoin.Run(packChunks, threads, state.PackBChunk);
                             }
                             else
                             {
                                 PackB(p, pc, state.KcCur, jc, ncCur, state.BPack);
                             }
 
-                            Parallel.For(0, rowBlocks * state.ColChunks, options, state.ComputeUnit);
+                            ForkJoin.Run(rowBlocks * state.ColChunks, threads, state.ComputeUnit);
                         }
                     }
                 }
@@ -343,11 +543,15 @@ internal static unsafe class MatMulKernel
         /// <summary>What the workers of <see cref="RunParallel"/> share for one (column block, k slice) step.</summary>
         private sealed class ParallelState
         {
-            public Problem<T> Problem;
+            public readonly Problem<T> Problem;
+            public readonly int Kc;
+            public readonly int Mc;
+            public readonly int RowBlocks;
+            public readonly bool DirectA;
+            public readonly bool DirectB;
+            public readonly Action<int> PackBChunk;
+            public readonly Action<int> ComputeUnit;
             public T* BPack;
-            public int Kc;
-            public int Mc;
-            public int RowBlocks;
             public int Jc;
             public int Nc;
             public int PanelsPerChunk;
@@ -357,12 +561,25 @@ internal static unsafe class MatMulKernel
             public int PackChunk;
             public bool Load;
 
-            private Action<int>? packBChunk;
-            private Action<int>? computeUnit;
+            public ParallelState(in Problem<T> problem, int kc, int mc, int rowBlocks, bool directA, bool directB)
+            {
+                Problem = problem;
+                Kc = kc;
+                Mc = mc;
+                RowBlocks = rowBlocks;
+                DirectA = directA;
+                DirectB = directB;
+                PackBChunk = PackBPanels;
+                ComputeUnit = Compute;
+            }
 
-            public Action<int> PackBChunk => packBChunk ??= PackBPanels;
-
-            public Action<int> ComputeUnit => computeUnit ??= Compute;
+            /// <summary>First row of a row block: the MR-row tiles are shared out as evenly as possible.</summary>
+            private int RowStart(int rowBlock)
+            {
+                int mr = TTile.MR;
+                long tiles = CeilDiv(Problem.M, mr);
+                return (int)Math.Min(Problem.M, tiles * rowBlock / RowBlocks * mr);
+            }
 
             private void PackBPanels(int chunk)
             {
@@ -377,10 +594,10 @@ internal static unsafe class MatMulKernel
 
             private void Compute(int unit)
             {
-                int nr = TTile.NR;
+                int mr = TTile.MR, nr = TTile.NR;
                 int rowBlock = unit / ColChunks, colChunk = unit % ColChunks;
-                int ic = rowBlock * Mc;
-                int mcCur = Math.Min(Mc, Problem.M - ic);
+                int ic = RowStart(rowBlock);
+                int mcCur = RowStart(rowBlock + 1) - ic;
                 int j0 = colChunk * PanelsPerChunk * nr;
                 int j1 = Math.Min(Nc, j0 + (PanelsPerChunk * nr));
                 if (mcCur <= 0 || j1 <= j0)
@@ -388,117 +605,111 @@ internal static unsafe class MatMulKernel
                     return;
                 }
 
-                T[] aBuffer = ArrayPool<T>.Shared.Rent((Mc * Kc) + (PanelAlignment / sizeof(T)));
+                // One buffer for this unit's packed A block and (direct B) its ragged B edge panel.
+                int aLength = DirectA ? 0 : RoundUp(Mc * Kc, PanelAlignment / sizeof(T));
+                T[] buffer = ArrayPool<T>.Shared.Rent(aLength + (DirectB ? nr * Kc : 0) + (PanelAlignment / sizeof(T)));
                 try
                 {
-                    fixed (T* aRaw = aBuffer)
+                    fixed (T* raw = buffer)
                     {
-                        T* aPack = Align(aRaw);
-                        T* edge = stackalloc T[TTile.MR * TTile.NR];
-                        PackA(Problem, ic, mcCur, Pc, KcCur, aPack);
-                        Macro(Problem.C + ((nint)ic * Problem.N) + Jc + j0, Problem.N, mcCur, j1 - j0, KcCur,
-                            aPack, BPack + ((nint)j0 * KcCur), edge, Load);
+                        T* aPack = Align(raw);
+                        ref readonly Problem<T> p = ref Problem;
+                        Panels aPanels, bPanels;
+                        if (DirectA)
+                        {
+                            aPanels = Panels.Direct(p.A + (ic * p.ARow) + (Pc * p.ADepth), mr, p.ARow, p.ADepth);
+                        }
+                        else
+                        {
+                            PackA(p, ic, mcCur, Pc, KcCur, aPack);
+                            aPanels = Panels.PackedPanels(aPack, mr, KcCur);
+                        }
+
+                        bPanels = DirectB
+                            ? Panels.Direct(p.B + Jc + j0 + (Pc * p.BDepth), nr, 1, p.BDepth)
+                            : Panels.PackedPanels(BPack + ((nint)j0 * KcCur), nr, KcCur);
+                        Macro(p.C + ((nint)ic * p.N) + Jc + j0, p.N, mcCur, j1 - j0, KcCur, aPanels, bPanels, aPack + aLength, Load);
                     }
                 }
                 finally
                 {
-                    ArrayPool<T>.Shared.Return(aBuffer);
+                    ArrayPool<T>.Shared.Return(buffer);
                 }
             }
         }
 
-        /// <summary>Computes the block C[i0..i1, j0..j1] on the calling thread.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Blocked(in Problem<T> p, int i0, int i1, int j0, int j1)
+        /// <summary>
+        /// Where the micro-panels of one operand block are: packed (panel after panel, each
+        /// p-major with unit lane stride) or read in place from the operand with its own strides.
+        /// </summary>
+        private readonly struct Panels
         {
-            int mr = TTile.MR, nr = TTile.NR;
-            int mLen = i1 - i0, nLen = j1 - j0, k = p.K;
+            /// <summary>The first micro-panel.</summary>
+            public readonly T* Base;
 
-            // Balanced block sizes: e.g. k = 300 gives two slices of 150, not 256 + 44.
-            int kc = CeilDiv(k, CeilDiv(k, TTile.KC));
-            int mc = RoundUp(CeilDiv(mLen, CeilDiv(mLen, TTile.MC)), mr);
-            int nc = RoundUp(CeilDiv(nLen, CeilDiv(nLen, TTile.NC)), nr);
-            mc = Math.Min(mc, RoundUp(mLen, mr));
-            nc = Math.Min(nc, RoundUp(nLen, nr));
+            /// <summary>Pointer step from one micro-panel to the next.</summary>
+            public readonly nint PanelStep;
 
-            int alignPad = PanelAlignment / sizeof(T);
-            T[] aBuffer = ArrayPool<T>.Shared.Rent(mc * kc + alignPad);
-            T[] bBuffer = ArrayPool<T>.Shared.Rent(nc * kc + alignPad);
-            T* edge = stackalloc T[TTile.MR * TTile.NR];
-            try
+            /// <summary>Step between the lanes (rows of A, columns of B) of a micro-panel.</summary>
+            public readonly nint LaneStride;
+
+            /// <summary>Step between consecutive p.</summary>
+            public readonly nint DepthStride;
+
+            public readonly bool Packed;
+
+            private Panels(T* first, nint panelStep, nint laneStride, nint depthStride, bool packed)
             {
-                fixed (T* aRaw = aBuffer)
-                fixed (T* bRaw = bBuffer)
-                {
-                    T* aPack = Align(aRaw);
-                    T* bPack = Align(bRaw);
-                    for (int jc = j0; jc < j1; jc += nc)
-                    {
-                        int ncCur = Math.Min(nc, j1 - jc);
-                        for (int pc = 0; pc < k; pc += kc)
-                        {
-                            int kcCur = Math.Min(kc, k - pc);
-                            bool load = p.Accumulate || pc > 0;
-                            PackB(p, pc, kcCur, jc, ncCur, bPack);
-                            for (int ic = i0; ic < i1; ic += mc)
-                            {
-                                int mcCur = Math.Min(mc, i1 - ic);
-                                PackA(p, ic, mcCur, pc, kcCur, aPack);
-                                Macro(p.C + (nint)ic * p.N + jc, p.N, mcCur, ncCur, kcCur, aPack, bPack, edge, load);
-                            }
-                        }
-                    }
-                }
+                Base = first;
+                PanelStep = panelStep;
+                LaneStride = laneStride;
+                DepthStride = depthStride;
+                Packed = packed;
             }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(aBuffer);
-                ArrayPool<T>.Shared.Return(bBuffer);
-            }
+
+            public static Panels PackedPanels(T* buffer, int width, int kc) => new(buffer, (nint)width * kc, 1, width, true);
+
+            public static Panels Direct(T* first, int width, nint laneStride, nint depthStride)
+                => new(first, width * laneStride, laneStride, depthStride, false);
         }
 
-        private static T* Align(T* pointer)
-            => (T*)(((nint)pointer + (PanelAlignment - 1)) & ~(nint)(PanelAlignment - 1));
-
-        /// <summary>Runs the micro-kernel over an mc×nc block of C from packed panels.</summary>
+        /// <summary>
+        /// Runs the micro-kernel over an mc×nc block of C. <paramref name="edge"/> (NR×kc) holds the
+        /// ragged last B panel when B is read in place.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Macro(T* c, nint ldc, int mc, int nc, int kc, T* aPack, T* bPack, T* edge, bool load)
+        private static void Macro(T* c, nint ldc, int mc, int nc, int kc, in Panels a, in Panels b, T* edge, bool load)
         {
             int mr = TTile.MR, nr = TTile.NR;
-            for (int jr = 0; jr < nc; jr += nr)
+            for (int jr = 0, jt = 0; jr < nc; jr += nr, jt++)
             {
-                int nrCur = Math.Min(nr, nc - jr);
-                T* bPanel = bPack + (nint)jr * kc;
-                for (int ir = 0; ir < mc; ir += mr)
+                int cols = Math.Min(nr, nc - jr);
+                T* bPanel = b.Base + (jt * b.PanelStep);
+                nint bStride = b.DepthStride;
+                bool bPacked = b.Packed;
+                if (!bPacked && cols < nr)
                 {
-                    int mrCur = Math.Min(mr, mc - ir);
-                    T* aPanel = aPack + (nint)ir * kc;
-                    T* cTile = c + ir * ldc + jr;
-                    if (mrCur == mr && nrCur == nr)
+                    // Vector loads would run past the last column: pack this one panel (zero-padded).
+                    PackPanel(bPanel, b.LaneStride, b.DepthStride, cols, nr, kc, edge);
+                    bPanel = edge;
+                    bStride = nr;
+                    bPacked = true;
+                }
+
+                for (int ir = 0, it = 0; ir < mc; ir += mr, it++)
+                {
+                    // Ragged edges run the same kernel (lanes outside C see zero padding or are
+                    // never stored), so results do not depend on where edges fall.
+                    T* aPanel = a.Base + (it * a.PanelStep);
+                    T* cTile = c + (ir * ldc) + jr;
+                    int rows = Math.Min(mr, mc - ir);
+                    if (a.Packed && bPacked)
                     {
-                        TTile.Run(kc, aPanel, bPanel, cTile, ldc, load);
+                        TTile.Run(kc, aPanel, bPanel, cTile, ldc, load, rows, cols);
                     }
                     else
                     {
-                        // Ragged edge: run the full kernel on a scratch tile. Lanes outside C see
-                        // zero-padded panels; lanes inside C get exactly the same operations as in a
-                        // full tile, so results do not depend on where the edges fall.
-                        for (int i = 0; i < mr; i++)
-                        {
-                            for (int j = 0; j < nr; j++)
-                            {
-                                edge[i * nr + j] = load && i < mrCur && j < nrCur ? cTile[i * ldc + j] : default;
-                            }
-                        }
-
-                        TTile.Run(kc, aPanel, bPanel, edge, nr, load);
-                        for (int i = 0; i < mrCur; i++)
-                        {
-                            for (int j = 0; j < nrCur; j++)
-                            {
-                                cTile[i * ldc + j] = edge[i * nr + j];
-                            }
-                        }
+                        TTile.RunStrided(kc, aPanel, a.LaneStride, a.DepthStride, bPanel, bStride, cTile, ldc, load, rows, cols);
                     }
                 }
             }
@@ -512,11 +723,17 @@ internal static unsafe class MatMulKernel
         private static void PackA(in Problem<T> p, int ic, int mc, int pc, int kc, T* dst)
         {
             int mr = TTile.MR;
+            if (p.ARow == 1)
+            {
+                PackContiguousLanes(p.A + ic + (pc * p.ADepth), p.ADepth, mc, mr, kc, dst);
+                return;
+            }
+
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                T* src = p.A + (ic + ir) * p.ARow + pc * p.ADepth;
-                PackPanel(src, p.ARow, p.ADepth, rows, mr, kc, dst + (nint)ir * kc);
+                T* src = p.A + ((ic + ir) * p.ARow) + (pc * p.ADepth);
+                PackPanel(src, p.ARow, p.ADepth, rows, mr, kc, dst + ((nint)ir * kc));
             }
         }
 
@@ -528,11 +745,55 @@ internal static unsafe class MatMulKernel
         private static void PackB(in Problem<T> p, int pc, int kc, int jc, int nc, T* dst)
         {
             int nr = TTile.NR;
+            if (p.BCol == 1)
+            {
+                PackContiguousLanes(p.B + jc + (pc * p.BDepth), p.BDepth, nc, nr, kc, dst);
+                return;
+            }
+
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
-                T* src = p.B + (jc + jr) * p.BCol + pc * p.BDepth;
-                PackPanel(src, p.BCol, p.BDepth, cols, nr, kc, dst + (nint)jr * kc);
+                T* src = p.B + ((jc + jr) * p.BCol) + (pc * p.BDepth);
+                PackPanel(src, p.BCol, p.BDepth, cols, nr, kc, dst + ((nint)jr * kc));
+            }
+        }
+
+        /// <summary>
+        /// Packs a block whose lanes are contiguous in memory (A transposed, or B not transposed):
+        /// lane l of depth q at <c>src[q*depthStride + l]</c>, l &lt; <paramref name="lanes"/>, into
+        /// <paramref name="width"/>-wide micro-panels. Goes depth by depth over the whole block, so
+        /// every source row is read once, contiguously (panel by panel, a power-of-two
+        /// <paramref name="depthStride"/> would make the partial cache lines thrash L1 and L2).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PackContiguousLanes(T* src, nint depthStride, int lanes, int width, int kc, T* dst)
+        {
+            int fullPanels = lanes / width, rest = lanes - (fullPanels * width);
+            uint bytes = (uint)(width * sizeof(T));
+            nint panelStep = (nint)width * kc;
+            T* restPanel = dst + (fullPanels * panelStep);
+            if (rest > 0)
+            {
+                new Span<T>(restPanel, width * kc).Clear();
+            }
+
+            for (int q = 0; q < kc; q++)
+            {
+                T* s = src + (q * depthStride);
+                T* d = dst + ((nint)q * width);
+                for (int panel = 0; panel < fullPanels; panel++)
+                {
+                    Unsafe.CopyBlockUnaligned(d, s, bytes);
+                    s += width;
+                    d += panelStep;
+                }
+
+                T* e = restPanel + ((nint)q * width);
+                for (int l = 0; l < rest; l++)
+                {
+                    e[l] = s[l];
+                }
             }
         }
 
@@ -545,10 +806,10 @@ internal static unsafe class MatMulKernel
             if (laneStride == 1 && lanes == width)
             {
                 // Lanes contiguous in memory (A transposed, or B not transposed): row copies.
-                nint bytes = width * sizeof(T);
+                uint bytes = (uint)(width * sizeof(T));
                 for (int q = 0; q < kc; q++)
                 {
-                    Unsafe.CopyBlockUnaligned(dst + (nint)q * width, src + q * depthStride, (uint)bytes);
+                    Unsafe.CopyBlockUnaligned(dst + ((nint)q * width), src + (q * depthStride), bytes);
                 }
 
                 return;
@@ -564,7 +825,7 @@ internal static unsafe class MatMulKernel
                 // Each lane contiguous along depth (A not transposed, or B transposed): gather by lane.
                 for (int l = 0; l < lanes; l++)
                 {
-                    T* s = src + l * laneStride;
+                    T* s = src + (l * laneStride);
                     T* d = dst + l;
                     for (int q = 0; q < kc; q++)
                     {
@@ -576,13 +837,249 @@ internal static unsafe class MatMulKernel
             {
                 for (int q = 0; q < kc; q++)
                 {
-                    T* s = src + q * depthStride;
-                    T* d = dst + (nint)q * width;
+                    T* s = src + (q * depthStride);
+                    T* d = dst + ((nint)q * width);
                     for (int l = 0; l < lanes; l++)
                     {
                         d[l] = s[l * laneStride];
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Matrix-vector products (m = 1 or n = 1), streamed without packing. Written as
+    /// <c>out[t] = (accumulate ? out[t] : 0) + Σ_p s[p] · M(t, p)</c>: for n = 1, out is the column
+    /// C, s is op(B) and M(t, p) = op(A)(t, p); for m = 1, out is the row C, s is op(A) and
+    /// M(t, p) = op(B)(p, t). Each out[t] is still one in-order chain of fused multiply-adds.
+    /// </summary>
+    private readonly struct MatVec<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public readonly T* Out;
+        public readonly T* S;
+        public readonly T* Mat;
+        public readonly nint SStride;
+        public readonly nint TStride;
+        public readonly nint PStride;
+        public readonly int Length;
+        public readonly int K;
+        public readonly bool Accumulate;
+
+        public MatVec(in Problem<T> p)
+        {
+            Out = p.C;
+            K = p.K;
+            Accumulate = p.Accumulate;
+            if (p.N == 1)
+            {
+                Length = p.M;
+                S = p.B;
+                SStride = p.BDepth;
+                Mat = p.A;
+                TStride = p.ARow;
+                PStride = p.ADepth;
+            }
+            else
+            {
+                Length = p.N;
+                S = p.A;
+                SStride = p.ADepth;
+                Mat = p.B;
+                TStride = p.BCol;
+                PStride = p.BDepth;
+            }
+        }
+
+        /// <summary>Runs over out[0..Length), split over threads in contiguous ranges when asked.</summary>
+        public void Run(int threads, bool fused, delegate*<in MatVec<T>, int, int, bool, void> kernel)
+        {
+            if (threads <= 1 || Length < 64 * threads)
+            {
+                kernel(this, 0, Length, fused);
+                return;
+            }
+
+            RunParallel(this, threads, fused, kernel);
+        }
+
+        /// <summary>
+        /// A few contiguous chunks per thread, on multiples of 64 elements (whole vector blocks).
+        /// A separate method so the closure is only allocated when the work is split.
+        /// </summary>
+        private static void RunParallel(MatVec<T> v, int threads, bool fused, delegate*<in MatVec<T>, int, int, bool, void> kernel)
+        {
+            int blocks = CeilDiv(v.Length, 64);
+            int parts = Math.Min(blocks, 4 * threads);
+            ForkJoin.Run(parts, threads, part =>
+            {
+                int t0 = (int)Math.Min(v.Length, (long)blocks * part / parts * 64);
+                int t1 = (int)Math.Min(v.Length, (long)blocks * (part + 1) / parts * 64);
+                if (t1 > t0)
+                {
+                    kernel(v, t0, t1, fused);
+                }
+            });
+        }
+
+        /// <summary>
+        /// Scalar kernel for any strides, 8 outputs at a time (8 independent chains keep both FMA
+        /// pipes busy despite the latency). Used when M(t, p) is contiguous along p (row dot products).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Scalar(in MatVec<T> v, int t0, int t1, bool fused)
+        {
+            int k = v.K;
+            T* s = v.S;
+            T* output = v.Out;
+            nint ss = v.SStride, ts = v.TStride, ps = v.PStride;
+            int t = t0;
+            for (; t + 8 <= t1; t += 8)
+            {
+                T* r = v.Mat + (t * ts);
+                T acc0 = T.Zero, acc1 = T.Zero, acc2 = T.Zero, acc3 = T.Zero, acc4 = T.Zero, acc5 = T.Zero, acc6 = T.Zero, acc7 = T.Zero;
+                if (v.Accumulate)
+                {
+                    acc0 = output[t];
+                    acc1 = output[t + 1];
+                    acc2 = output[t + 2];
+                    acc3 = output[t + 3];
+                    acc4 = output[t + 4];
+                    acc5 = output[t + 5];
+                    acc6 = output[t + 6];
+                    acc7 = output[t + 7];
+                }
+
+                if (fused)
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        T sp = s[p * ss];
+                        T* q = r + (p * ps);
+                        acc0 = T.FusedMultiplyAdd(sp, q[0], acc0);
+                        acc1 = T.FusedMultiplyAdd(sp, q[1 * ts], acc1);
+                        acc2 = T.FusedMultiplyAdd(sp, q[2 * ts], acc2);
+                        acc3 = T.FusedMultiplyAdd(sp, q[3 * ts], acc3);
+                        acc4 = T.FusedMultiplyAdd(sp, q[4 * ts], acc4);
+                        acc5 = T.FusedMultiplyAdd(sp, q[5 * ts], acc5);
+                        acc6 = T.FusedMultiplyAdd(sp, q[6 * ts], acc6);
+                        acc7 = T.FusedMultiplyAdd(sp, q[7 * ts], acc7);
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        T sp = s[p * ss];
+                        T* q = r + (p * ps);
+                        acc0 += sp * q[0];
+                        acc1 += sp * q[1 * ts];
+                        acc2 += sp * q[2 * ts];
+                        acc3 += sp * q[3 * ts];
+                        acc4 += sp * q[4 * ts];
+                        acc5 += sp * q[5 * ts];
+                        acc6 += sp * q[6 * ts];
+                        acc7 += sp * q[7 * ts];
+                    }
+                }
+
+                output[t] = acc0;
+                output[t + 1] = acc1;
+                output[t + 2] = acc2;
+                output[t + 3] = acc3;
+                output[t + 4] = acc4;
+                output[t + 5] = acc5;
+                output[t + 6] = acc6;
+                output[t + 7] = acc7;
+            }
+
+            for (; t < t1; t++)
+            {
+                T* r = v.Mat + (t * ts);
+                T acc = v.Accumulate ? output[t] : T.Zero;
+                for (int p = 0; p < k; p++)
+                {
+                    acc = fused ? T.FusedMultiplyAdd(s[p * ss], r[p * ps], acc) : acc + (s[p * ss] * r[p * ps]);
+                }
+
+                output[t] = acc;
+            }
+        }
+    }
+
+    /// <summary>The vectorised matrix-vector kernel, for M(t, p) contiguous along t.</summary>
+    private static class VectorMatVec<T, TVec, TOps>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : struct, IVectorOps<TVec, T>
+    {
+        public static void Run(in Problem<T> p, int threads)
+        {
+            var v = new MatVec<T>(p);
+            v.Run(threads, fused: true, v.TStride == 1 ? &Streaming : &MatVec<T>.Scalar);
+        }
+
+        /// <summary>out[t0..t1) for unit t stride: four vectors of outputs at a time, one broadcast of s[p] each step.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Streaming(in MatVec<T> v, int t0, int t1, bool fused)
+        {
+            int w = TOps.Count, k = v.K;
+            T* s = v.S, o = v.Out;
+            nint ss = v.SStride, ps = v.PStride;
+            bool load = v.Accumulate;
+            int t = t0;
+            for (; t + (4 * w) <= t1; t += 4 * w)
+            {
+                T* col = v.Mat + t;
+                TVec acc0 = load ? TOps.Load(o + t) : TOps.Zero;
+                TVec acc1 = load ? TOps.Load(o + t + w) : TOps.Zero;
+                TVec acc2 = load ? TOps.Load(o + t + (2 * w)) : TOps.Zero;
+                TVec acc3 = load ? TOps.Load(o + t + (3 * w)) : TOps.Zero;
+                for (int p = 0; p < k; p++)
+                {
+                    TVec sv = TOps.Broadcast(s + (p * ss));
+                    T* row = col + (p * ps);
+                    acc0 = TOps.MultiplyAdd(sv, TOps.Load(row), acc0);
+                    acc1 = TOps.MultiplyAdd(sv, TOps.Load(row + w), acc1);
+                    acc2 = TOps.MultiplyAdd(sv, TOps.Load(row + (2 * w)), acc2);
+                    acc3 = TOps.MultiplyAdd(sv, TOps.Load(row + (3 * w)), acc3);
+                }
+
+                TOps.Store(acc0, o + t);
+                TOps.Store(acc1, o + t + w);
+                TOps.Store(acc2, o + t + (2 * w));
+                TOps.Store(acc3, o + t + (3 * w));
+            }
+
+            for (; t < t1; t += w)
+            {
+                int count = Math.Min(w, t1 - t);
+                T* col = v.Mat + t;
+                TVec acc = load ? LoadAt(o + t, count) : TOps.Zero;
+                for (int p = 0; p < k; p++)
+                {
+                    acc = TOps.MultiplyAdd(TOps.Broadcast(s + (p * ss)), LoadAt(col + (p * ps), count), acc);
+                }
+
+                StoreAt(acc, o + t, count);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec LoadAt(T* source, int count)
+            => count >= TOps.Count ? TOps.Load(source) : TOps.LoadPartial(source, count);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreAt(TVec value, T* destination, int count)
+        {
+            if (count >= TOps.Count)
+            {
+                TOps.Store(value, destination);
+            }
+            else
+            {
+                TOps.StorePartial(value, destination, count);
             }
         }
     }
@@ -599,6 +1096,12 @@ internal static unsafe class MatMulKernel
         static abstract TVec Load(T* source);
 
         static abstract void Store(TVec value, T* destination);
+
+        /// <summary>Loads the first <paramref name="count"/> (0 &lt; count &lt; Count) elements, zero elsewhere, reading nothing beyond.</summary>
+        static abstract TVec LoadPartial(T* source, int count);
+
+        /// <summary>Stores the first <paramref name="count"/> (0 &lt; count &lt; Count) elements, writing nothing beyond.</summary>
+        static abstract void StorePartial(TVec value, T* destination, int count);
 
         static abstract TVec Broadcast(T* source);
 
@@ -622,8 +1125,26 @@ internal static unsafe class MatMulKernel
         public static Vector512<float> Broadcast(float* source) => Vector512.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c)
-            => Vector512.FusedMultiplyAdd(a, b, c);
+        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<float> LoadPartial(float* source, int count)
+            => count <= 8
+                ? Vector512.Create(count == 8 ? Vector256.Load(source) : V256F.LoadPartial(source, count), Vector256<float>.Zero)
+                : Vector512.Create(Vector256.Load(source), V256F.LoadPartial(source + 8, count - 8));
+
+        public static void StorePartial(Vector512<float> value, float* destination, int count)
+        {
+            if (count <= 8)
+            {
+                if (count == 8) value.GetLower().Store(destination);
+                else V256F.StorePartial(value.GetLower(), destination, count);
+            }
+            else
+            {
+                value.GetLower().Store(destination);
+                V256F.StorePartial(value.GetUpper(), destination + 8, count - 8);
+            }
+        }
     }
 
     private readonly struct V512D : IVectorOps<Vector512<double>, double>
@@ -642,8 +1163,26 @@ internal static unsafe class MatMulKernel
         public static Vector512<double> Broadcast(double* source) => Vector512.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c)
-            => Vector512.FusedMultiplyAdd(a, b, c);
+        public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+        public static Vector512<double> LoadPartial(double* source, int count)
+            => count <= 4
+                ? Vector512.Create(count == 4 ? Vector256.Load(source) : V256D.LoadPartial(source, count), Vector256<double>.Zero)
+                : Vector512.Create(Vector256.Load(source), V256D.LoadPartial(source + 4, count - 4));
+
+        public static void StorePartial(Vector512<double> value, double* destination, int count)
+        {
+            if (count <= 4)
+            {
+                if (count == 4) value.GetLower().Store(destination);
+                else V256D.StorePartial(value.GetLower(), destination, count);
+            }
+            else
+            {
+                value.GetLower().Store(destination);
+                V256D.StorePartial(value.GetUpper(), destination + 4, count - 4);
+            }
+        }
     }
 
     private readonly struct V256F : IVectorOps<Vector256<float>, float>
@@ -662,8 +1201,41 @@ internal static unsafe class MatMulKernel
         public static Vector256<float> Broadcast(float* source) => Vector256.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-            => Vector256.FusedMultiplyAdd(a, b, c);
+        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+        public static Vector256<float> LoadPartial(float* source, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                return Avx.MaskLoad(source, Mask(count));
+            }
+
+            Vector256<float> value = Vector256<float>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                value = value.WithElement(i, source[i]);
+            }
+
+            return value;
+        }
+
+        public static void StorePartial(Vector256<float> value, float* destination, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                Avx.MaskStore(destination, Mask(count), value);
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = value.GetElement(i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Mask(int count)
+            => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)count)).AsSingle();
     }
 
     private readonly struct V256D : IVectorOps<Vector256<double>, double>
@@ -682,8 +1254,41 @@ internal static unsafe class MatMulKernel
         public static Vector256<double> Broadcast(double* source) => Vector256.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c)
-            => Vector256.FusedMultiplyAdd(a, b, c);
+        public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+        public static Vector256<double> LoadPartial(double* source, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                return Avx.MaskLoad(source, Mask(count));
+            }
+
+            Vector256<double> value = Vector256<double>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                value = value.WithElement(i, source[i]);
+            }
+
+            return value;
+        }
+
+        public static void StorePartial(Vector256<double> value, double* destination, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                Avx.MaskStore(destination, Mask(count), value);
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = value.GetElement(i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Mask(int count)
+            => Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).AsDouble();
     }
 
     private readonly struct V128F : IVectorOps<Vector128<float>, float>
@@ -702,8 +1307,41 @@ internal static unsafe class MatMulKernel
         public static Vector128<float> Broadcast(float* source) => Vector128.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
-            => Vector128.FusedMultiplyAdd(a, b, c);
+        public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+        public static Vector128<float> LoadPartial(float* source, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                return Avx.MaskLoad(source, Mask(count));
+            }
+
+            Vector128<float> value = Vector128<float>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                value = value.WithElement(i, source[i]);
+            }
+
+            return value;
+        }
+
+        public static void StorePartial(Vector128<float> value, float* destination, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                Avx.MaskStore(destination, Mask(count), value);
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = value.GetElement(i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> Mask(int count)
+            => Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)count)).AsSingle();
     }
 
     private readonly struct V128D : IVectorOps<Vector128<double>, double>
@@ -722,8 +1360,41 @@ internal static unsafe class MatMulKernel
         public static Vector128<double> Broadcast(double* source) => Vector128.Create(*source);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c)
-            => Vector128.FusedMultiplyAdd(a, b, c);
+        public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+        public static Vector128<double> LoadPartial(double* source, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                return Avx.MaskLoad(source, Mask(count));
+            }
+
+            Vector128<double> value = Vector128<double>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                value = value.WithElement(i, source[i]);
+            }
+
+            return value;
+        }
+
+        public static void StorePartial(Vector128<double> value, double* destination, int count)
+        {
+            if (Avx.IsSupported)
+            {
+                Avx.MaskStore(destination, Mask(count), value);
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = value.GetElement(i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<double> Mask(int count)
+            => Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)count)).AsDouble();
     }
 
     /// <summary>
@@ -731,7 +1402,7 @@ internal static unsafe class MatMulKernel
     /// registers of AVX2 (6×16 floats, 6×8 doubles) and leave NEON room to spare.
     /// </summary>
     private readonly struct Tile6x2<T, TVec, TOps> : IMicroTile<T>
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : struct
         where TOps : struct, IVectorOps<TVec, T>
     {
@@ -745,12 +1416,15 @@ internal static unsafe class MatMulKernel
 
         public static int NC => 3072;
 
+        public static void MatrixVector(in Problem<T> p, int threads) => VectorMatVec<T, TVec, TOps>.Run(p, threads);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load)
+        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols)
         {
             int w = TOps.Count;
             TVec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-            if (load)
+            bool full = rows == 6 && cols == 2 * w;
+            if (load && full)
             {
                 T* r = c;
                 c00 = TOps.Load(r);
@@ -770,6 +1444,21 @@ internal static unsafe class MatMulKernel
                 r += ldc;
                 c50 = TOps.Load(r);
                 c51 = TOps.Load(r + w);
+            }
+            else if (load)
+            {
+                c00 = 0 < rows ? LoadAt(c + (0 * ldc), cols) : TOps.Zero;
+                c01 = 0 < rows ? LoadAt(c + (0 * ldc) + w, cols - w) : TOps.Zero;
+                c10 = 1 < rows ? LoadAt(c + (1 * ldc), cols) : TOps.Zero;
+                c11 = 1 < rows ? LoadAt(c + (1 * ldc) + w, cols - w) : TOps.Zero;
+                c20 = 2 < rows ? LoadAt(c + (2 * ldc), cols) : TOps.Zero;
+                c21 = 2 < rows ? LoadAt(c + (2 * ldc) + w, cols - w) : TOps.Zero;
+                c30 = 3 < rows ? LoadAt(c + (3 * ldc), cols) : TOps.Zero;
+                c31 = 3 < rows ? LoadAt(c + (3 * ldc) + w, cols - w) : TOps.Zero;
+                c40 = 4 < rows ? LoadAt(c + (4 * ldc), cols) : TOps.Zero;
+                c41 = 4 < rows ? LoadAt(c + (4 * ldc) + w, cols - w) : TOps.Zero;
+                c50 = 5 < rows ? LoadAt(c + (5 * ldc), cols) : TOps.Zero;
+                c51 = 5 < rows ? LoadAt(c + (5 * ldc) + w, cols - w) : TOps.Zero;
             }
             else
             {
@@ -814,24 +1503,182 @@ internal static unsafe class MatMulKernel
                 b += 2 * w;
             }
 
-            T* o = c;
-            TOps.Store(c00, o);
-            TOps.Store(c01, o + w);
-            o += ldc;
-            TOps.Store(c10, o);
-            TOps.Store(c11, o + w);
-            o += ldc;
-            TOps.Store(c20, o);
-            TOps.Store(c21, o + w);
-            o += ldc;
-            TOps.Store(c30, o);
-            TOps.Store(c31, o + w);
-            o += ldc;
-            TOps.Store(c40, o);
-            TOps.Store(c41, o + w);
-            o += ldc;
-            TOps.Store(c50, o);
-            TOps.Store(c51, o + w);
+            if (full)
+            {
+                T* o = c;
+                TOps.Store(c00, o);
+                TOps.Store(c01, o + w);
+                o += ldc;
+                TOps.Store(c10, o);
+                TOps.Store(c11, o + w);
+                o += ldc;
+                TOps.Store(c20, o);
+                TOps.Store(c21, o + w);
+                o += ldc;
+                TOps.Store(c30, o);
+                TOps.Store(c31, o + w);
+                o += ldc;
+                TOps.Store(c40, o);
+                TOps.Store(c41, o + w);
+                o += ldc;
+                TOps.Store(c50, o);
+                TOps.Store(c51, o + w);
+            }
+            else
+            {
+                StoreRow(c00, c01, c + (0 * ldc), cols);
+                if (1 < rows) StoreRow(c10, c11, c + (1 * ldc), cols);
+                if (2 < rows) StoreRow(c20, c21, c + (2 * ldc), cols);
+                if (3 < rows) StoreRow(c30, c31, c + (3 * ldc), cols);
+                if (4 < rows) StoreRow(c40, c41, c + (4 * ldc), cols);
+                if (5 < rows) StoreRow(c50, c51, c + (5 * ldc), cols);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunStrided(int kc, T* a, nint aLane, nint aDepth, T* b, nint bDepth, T* c, nint ldc, bool load, int rows, int cols)
+        {
+            int w = TOps.Count;
+
+            // Rows past the edge alias row 0: read, never stored, and never out of bounds.
+            T* a0 = a;
+            T* a1 = 1 < rows ? a + (1 * aLane) : a;
+            T* a2 = 2 < rows ? a + (2 * aLane) : a;
+            T* a3 = 3 < rows ? a + (3 * aLane) : a;
+            T* a4 = 4 < rows ? a + (4 * aLane) : a;
+            T* a5 = 5 < rows ? a + (5 * aLane) : a;
+            TVec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+            bool full = rows == 6 && cols == 2 * w;
+            if (load && full)
+            {
+                T* r = c;
+                c00 = TOps.Load(r);
+                c01 = TOps.Load(r + w);
+                r += ldc;
+                c10 = TOps.Load(r);
+                c11 = TOps.Load(r + w);
+                r += ldc;
+                c20 = TOps.Load(r);
+                c21 = TOps.Load(r + w);
+                r += ldc;
+                c30 = TOps.Load(r);
+                c31 = TOps.Load(r + w);
+                r += ldc;
+                c40 = TOps.Load(r);
+                c41 = TOps.Load(r + w);
+                r += ldc;
+                c50 = TOps.Load(r);
+                c51 = TOps.Load(r + w);
+            }
+            else if (load)
+            {
+                c00 = 0 < rows ? LoadAt(c + (0 * ldc), cols) : TOps.Zero;
+                c01 = 0 < rows ? LoadAt(c + (0 * ldc) + w, cols - w) : TOps.Zero;
+                c10 = 1 < rows ? LoadAt(c + (1 * ldc), cols) : TOps.Zero;
+                c11 = 1 < rows ? LoadAt(c + (1 * ldc) + w, cols - w) : TOps.Zero;
+                c20 = 2 < rows ? LoadAt(c + (2 * ldc), cols) : TOps.Zero;
+                c21 = 2 < rows ? LoadAt(c + (2 * ldc) + w, cols - w) : TOps.Zero;
+                c30 = 3 < rows ? LoadAt(c + (3 * ldc), cols) : TOps.Zero;
+                c31 = 3 < rows ? LoadAt(c + (3 * ldc) + w, cols - w) : TOps.Zero;
+                c40 = 4 < rows ? LoadAt(c + (4 * ldc), cols) : TOps.Zero;
+                c41 = 4 < rows ? LoadAt(c + (4 * ldc) + w, cols - w) : TOps.Zero;
+                c50 = 5 < rows ? LoadAt(c + (5 * ldc), cols) : TOps.Zero;
+                c51 = 5 < rows ? LoadAt(c + (5 * ldc) + w, cols - w) : TOps.Zero;
+            }
+            else
+            {
+                c00 = TOps.Zero;
+                c01 = TOps.Zero;
+                c10 = TOps.Zero;
+                c11 = TOps.Zero;
+                c20 = TOps.Zero;
+                c21 = TOps.Zero;
+                c30 = TOps.Zero;
+                c31 = TOps.Zero;
+                c40 = TOps.Zero;
+                c41 = TOps.Zero;
+                c50 = TOps.Zero;
+                c51 = TOps.Zero;
+            }
+
+            nint ao = 0;
+            for (int p = 0; p < kc; p++)
+            {
+                TVec b0 = TOps.Load(b);
+                TVec b1 = TOps.Load(b + w);
+                TVec av;
+                av = TOps.Broadcast(a0 + ao);
+                c00 = TOps.MultiplyAdd(av, b0, c00);
+                c01 = TOps.MultiplyAdd(av, b1, c01);
+                av = TOps.Broadcast(a1 + ao);
+                c10 = TOps.MultiplyAdd(av, b0, c10);
+                c11 = TOps.MultiplyAdd(av, b1, c11);
+                av = TOps.Broadcast(a2 + ao);
+                c20 = TOps.MultiplyAdd(av, b0, c20);
+                c21 = TOps.MultiplyAdd(av, b1, c21);
+                av = TOps.Broadcast(a3 + ao);
+                c30 = TOps.MultiplyAdd(av, b0, c30);
+                c31 = TOps.MultiplyAdd(av, b1, c31);
+                av = TOps.Broadcast(a4 + ao);
+                c40 = TOps.MultiplyAdd(av, b0, c40);
+                c41 = TOps.MultiplyAdd(av, b1, c41);
+                av = TOps.Broadcast(a5 + ao);
+                c50 = TOps.MultiplyAdd(av, b0, c50);
+                c51 = TOps.MultiplyAdd(av, b1, c51);
+                ao += aDepth;
+                b += bDepth;
+            }
+
+            if (full)
+            {
+                T* o = c;
+                TOps.Store(c00, o);
+                TOps.Store(c01, o + w);
+                o += ldc;
+                TOps.Store(c10, o);
+                TOps.Store(c11, o + w);
+                o += ldc;
+                TOps.Store(c20, o);
+                TOps.Store(c21, o + w);
+                o += ldc;
+                TOps.Store(c30, o);
+                TOps.Store(c31, o + w);
+                o += ldc;
+                TOps.Store(c40, o);
+                TOps.Store(c41, o + w);
+                o += ldc;
+                TOps.Store(c50, o);
+                TOps.Store(c51, o + w);
+            }
+            else
+            {
+                StoreRow(c00, c01, c + (0 * ldc), cols);
+                if (1 < rows) StoreRow(c10, c11, c + (1 * ldc), cols);
+                if (2 < rows) StoreRow(c20, c21, c + (2 * ldc), cols);
+                if (3 < rows) StoreRow(c30, c31, c + (3 * ldc), cols);
+                if (4 < rows) StoreRow(c40, c41, c + (4 * ldc), cols);
+                if (5 < rows) StoreRow(c50, c51, c + (5 * ldc), cols);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec LoadAt(T* source, int count)
+            => count >= TOps.Count ? TOps.Load(source) : count > 0 ? TOps.LoadPartial(source, count) : TOps.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(TVec v0, TVec v1, T* destination, int cols)
+        {
+            int w = TOps.Count;
+            if (cols >= w)
+            {
+                TOps.Store(v0, destination);
+                if (cols == 2 * w) TOps.Store(v1, destination + w);
+                else if (cols > w) TOps.StorePartial(v1, destination + w, cols - w);
+            }
+            else
+            {
+                TOps.StorePartial(v0, destination, cols);
+            }
         }
     }
 
@@ -840,7 +1687,7 @@ internal static unsafe class MatMulKernel
     /// (12×32 floats, 12×16 doubles) + 2 B vectors + 1 broadcast.
     /// </summary>
     private readonly struct Tile12x2<T, TVec, TOps> : IMicroTile<T>
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : struct
         where TOps : struct, IVectorOps<TVec, T>
     {
@@ -848,18 +1695,22 @@ internal static unsafe class MatMulKernel
 
         public static int NR => 2 * TOps.Count;
 
-        public static int KC => 256;
+        // 16 KB B micro-panels (128 × 128 bytes) and ~192 KB A blocks.
+        public static int KC => 128;
 
-        public static int MC => sizeof(T) == 4 ? 144 : 72;
+        public static int MC => sizeof(T) == 4 ? 384 : 192;
 
         public static int NC => 3072;
 
+        public static void MatrixVector(in Problem<T> p, int threads) => VectorMatVec<T, TVec, TOps>.Run(p, threads);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load)
+        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols)
         {
             int w = TOps.Count;
             TVec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
-            if (load)
+            bool full = rows == 12 && cols == 2 * w;
+            if (load && full)
             {
                 T* r = c;
                 c00 = TOps.Load(r);
@@ -897,6 +1748,33 @@ internal static unsafe class MatMulKernel
                 r += ldc;
                 c110 = TOps.Load(r);
                 c111 = TOps.Load(r + w);
+            }
+            else if (load)
+            {
+                c00 = 0 < rows ? LoadAt(c + (0 * ldc), cols) : TOps.Zero;
+                c01 = 0 < rows ? LoadAt(c + (0 * ldc) + w, cols - w) : TOps.Zero;
+                c10 = 1 < rows ? LoadAt(c + (1 * ldc), cols) : TOps.Zero;
+                c11 = 1 < rows ? LoadAt(c + (1 * ldc) + w, cols - w) : TOps.Zero;
+                c20 = 2 < rows ? LoadAt(c + (2 * ldc), cols) : TOps.Zero;
+                c21 = 2 < rows ? LoadAt(c + (2 * ldc) + w, cols - w) : TOps.Zero;
+                c30 = 3 < rows ? LoadAt(c + (3 * ldc), cols) : TOps.Zero;
+                c31 = 3 < rows ? LoadAt(c + (3 * ldc) + w, cols - w) : TOps.Zero;
+                c40 = 4 < rows ? LoadAt(c + (4 * ldc), cols) : TOps.Zero;
+                c41 = 4 < rows ? LoadAt(c + (4 * ldc) + w, cols - w) : TOps.Zero;
+                c50 = 5 < rows ? LoadAt(c + (5 * ldc), cols) : TOps.Zero;
+                c51 = 5 < rows ? LoadAt(c + (5 * ldc) + w, cols - w) : TOps.Zero;
+                c60 = 6 < rows ? LoadAt(c + (6 * ldc), cols) : TOps.Zero;
+                c61 = 6 < rows ? LoadAt(c + (6 * ldc) + w, cols - w) : TOps.Zero;
+                c70 = 7 < rows ? LoadAt(c + (7 * ldc), cols) : TOps.Zero;
+                c71 = 7 < rows ? LoadAt(c + (7 * ldc) + w, cols - w) : TOps.Zero;
+                c80 = 8 < rows ? LoadAt(c + (8 * ldc), cols) : TOps.Zero;
+                c81 = 8 < rows ? LoadAt(c + (8 * ldc) + w, cols - w) : TOps.Zero;
+                c90 = 9 < rows ? LoadAt(c + (9 * ldc), cols) : TOps.Zero;
+                c91 = 9 < rows ? LoadAt(c + (9 * ldc) + w, cols - w) : TOps.Zero;
+                c100 = 10 < rows ? LoadAt(c + (10 * ldc), cols) : TOps.Zero;
+                c101 = 10 < rows ? LoadAt(c + (10 * ldc) + w, cols - w) : TOps.Zero;
+                c110 = 11 < rows ? LoadAt(c + (11 * ldc), cols) : TOps.Zero;
+                c111 = 11 < rows ? LoadAt(c + (11 * ldc) + w, cols - w) : TOps.Zero;
             }
             else
             {
@@ -971,42 +1849,296 @@ internal static unsafe class MatMulKernel
                 b += 2 * w;
             }
 
-            T* o = c;
-            TOps.Store(c00, o);
-            TOps.Store(c01, o + w);
-            o += ldc;
-            TOps.Store(c10, o);
-            TOps.Store(c11, o + w);
-            o += ldc;
-            TOps.Store(c20, o);
-            TOps.Store(c21, o + w);
-            o += ldc;
-            TOps.Store(c30, o);
-            TOps.Store(c31, o + w);
-            o += ldc;
-            TOps.Store(c40, o);
-            TOps.Store(c41, o + w);
-            o += ldc;
-            TOps.Store(c50, o);
-            TOps.Store(c51, o + w);
-            o += ldc;
-            TOps.Store(c60, o);
-            TOps.Store(c61, o + w);
-            o += ldc;
-            TOps.Store(c70, o);
-            TOps.Store(c71, o + w);
-            o += ldc;
-            TOps.Store(c80, o);
-            TOps.Store(c81, o + w);
-            o += ldc;
-            TOps.Store(c90, o);
-            TOps.Store(c91, o + w);
-            o += ldc;
-            TOps.Store(c100, o);
-            TOps.Store(c101, o + w);
-            o += ldc;
-            TOps.Store(c110, o);
-            TOps.Store(c111, o + w);
+            if (full)
+            {
+                T* o = c;
+                TOps.Store(c00, o);
+                TOps.Store(c01, o + w);
+                o += ldc;
+                TOps.Store(c10, o);
+                TOps.Store(c11, o + w);
+                o += ldc;
+                TOps.Store(c20, o);
+                TOps.Store(c21, o + w);
+                o += ldc;
+                TOps.Store(c30, o);
+                TOps.Store(c31, o + w);
+                o += ldc;
+                TOps.Store(c40, o);
+                TOps.Store(c41, o + w);
+                o += ldc;
+                TOps.Store(c50, o);
+                TOps.Store(c51, o + w);
+                o += ldc;
+                TOps.Store(c60, o);
+                TOps.Store(c61, o + w);
+                o += ldc;
+                TOps.Store(c70, o);
+                TOps.Store(c71, o + w);
+                o += ldc;
+                TOps.Store(c80, o);
+                TOps.Store(c81, o + w);
+                o += ldc;
+                TOps.Store(c90, o);
+                TOps.Store(c91, o + w);
+                o += ldc;
+                TOps.Store(c100, o);
+                TOps.Store(c101, o + w);
+                o += ldc;
+                TOps.Store(c110, o);
+                TOps.Store(c111, o + w);
+            }
+            else
+            {
+                StoreRow(c00, c01, c + (0 * ldc), cols);
+                if (1 < rows) StoreRow(c10, c11, c + (1 * ldc), cols);
+                if (2 < rows) StoreRow(c20, c21, c + (2 * ldc), cols);
+                if (3 < rows) StoreRow(c30, c31, c + (3 * ldc), cols);
+                if (4 < rows) StoreRow(c40, c41, c + (4 * ldc), cols);
+                if (5 < rows) StoreRow(c50, c51, c + (5 * ldc), cols);
+                if (6 < rows) StoreRow(c60, c61, c + (6 * ldc), cols);
+                if (7 < rows) StoreRow(c70, c71, c + (7 * ldc), cols);
+                if (8 < rows) StoreRow(c80, c81, c + (8 * ldc), cols);
+                if (9 < rows) StoreRow(c90, c91, c + (9 * ldc), cols);
+                if (10 < rows) StoreRow(c100, c101, c + (10 * ldc), cols);
+                if (11 < rows) StoreRow(c110, c111, c + (11 * ldc), cols);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunStrided(int kc, T* a, nint aLane, nint aDepth, T* b, nint bDepth, T* c, nint ldc, bool load, int rows, int cols)
+        {
+            int w = TOps.Count;
+
+            // Rows past the edge alias row 0: read, never stored, and never out of bounds.
+            T* a0 = a;
+            T* a1 = 1 < rows ? a + (1 * aLane) : a;
+            T* a2 = 2 < rows ? a + (2 * aLane) : a;
+            T* a3 = 3 < rows ? a + (3 * aLane) : a;
+            T* a4 = 4 < rows ? a + (4 * aLane) : a;
+            T* a5 = 5 < rows ? a + (5 * aLane) : a;
+            T* a6 = 6 < rows ? a + (6 * aLane) : a;
+            T* a7 = 7 < rows ? a + (7 * aLane) : a;
+            T* a8 = 8 < rows ? a + (8 * aLane) : a;
+            T* a9 = 9 < rows ? a + (9 * aLane) : a;
+            T* a10 = 10 < rows ? a + (10 * aLane) : a;
+            T* a11 = 11 < rows ? a + (11 * aLane) : a;
+            TVec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+            bool full = rows == 12 && cols == 2 * w;
+            if (load && full)
+            {
+                T* r = c;
+                c00 = TOps.Load(r);
+                c01 = TOps.Load(r + w);
+                r += ldc;
+                c10 = TOps.Load(r);
+                c11 = TOps.Load(r + w);
+                r += ldc;
+                c20 = TOps.Load(r);
+                c21 = TOps.Load(r + w);
+                r += ldc;
+                c30 = TOps.Load(r);
+                c31 = TOps.Load(r + w);
+                r += ldc;
+                c40 = TOps.Load(r);
+                c41 = TOps.Load(r + w);
+                r += ldc;
+                c50 = TOps.Load(r);
+                c51 = TOps.Load(r + w);
+                r += ldc;
+                c60 = TOps.Load(r);
+                c61 = TOps.Load(r + w);
+                r += ldc;
+                c70 = TOps.Load(r);
+                c71 = TOps.Load(r + w);
+                r += ldc;
+                c80 = TOps.Load(r);
+                c81 = TOps.Load(r + w);
+                r += ldc;
+                c90 = TOps.Load(r);
+                c91 = TOps.Load(r + w);
+                r += ldc;
+                c100 = TOps.Load(r);
+                c101 = TOps.Load(r + w);
+                r += ldc;
+                c110 = TOps.Load(r);
+                c111 = TOps.Load(r + w);
+            }
+            else if (load)
+            {
+                c00 = 0 < rows ? LoadAt(c + (0 * ldc), cols) : TOps.Zero;
+                c01 = 0 < rows ? LoadAt(c + (0 * ldc) + w, cols - w) : TOps.Zero;
+                c10 = 1 < rows ? LoadAt(c + (1 * ldc), cols) : TOps.Zero;
+                c11 = 1 < rows ? LoadAt(c + (1 * ldc) + w, cols - w) : TOps.Zero;
+                c20 = 2 < rows ? LoadAt(c + (2 * ldc), cols) : TOps.Zero;
+                c21 = 2 < rows ? LoadAt(c + (2 * ldc) + w, cols - w) : TOps.Zero;
+                c30 = 3 < rows ? LoadAt(c + (3 * ldc), cols) : TOps.Zero;
+                c31 = 3 < rows ? LoadAt(c + (3 * ldc) + w, cols - w) : TOps.Zero;
+                c40 = 4 < rows ? LoadAt(c + (4 * ldc), cols) : TOps.Zero;
+                c41 = 4 < rows ? LoadAt(c + (4 * ldc) + w, cols - w) : TOps.Zero;
+                c50 = 5 < rows ? LoadAt(c + (5 * ldc), cols) : TOps.Zero;
+                c51 = 5 < rows ? LoadAt(c + (5 * ldc) + w, cols - w) : TOps.Zero;
+                c60 = 6 < rows ? LoadAt(c + (6 * ldc), cols) : TOps.Zero;
+                c61 = 6 < rows ? LoadAt(c + (6 * ldc) + w, cols - w) : TOps.Zero;
+                c70 = 7 < rows ? LoadAt(c + (7 * ldc), cols) : TOps.Zero;
+                c71 = 7 < rows ? LoadAt(c + (7 * ldc) + w, cols - w) : TOps.Zero;
+                c80 = 8 < rows ? LoadAt(c + (8 * ldc), cols) : TOps.Zero;
+                c81 = 8 < rows ? LoadAt(c + (8 * ldc) + w, cols - w) : TOps.Zero;
+                c90 = 9 < rows ? LoadAt(c + (9 * ldc), cols) : TOps.Zero;
+                c91 = 9 < rows ? LoadAt(c + (9 * ldc) + w, cols - w) : TOps.Zero;
+                c100 = 10 < rows ? LoadAt(c + (10 * ldc), cols) : TOps.Zero;
+                c101 = 10 < rows ? LoadAt(c + (10 * ldc) + w, cols - w) : TOps.Zero;
+                c110 = 11 < rows ? LoadAt(c + (11 * ldc), cols) : TOps.Zero;
+                c111 = 11 < rows ? LoadAt(c + (11 * ldc) + w, cols - w) : TOps.Zero;
+            }
+            else
+            {
+                c00 = TOps.Zero;
+                c01 = TOps.Zero;
+                c10 = TOps.Zero;
+                c11 = TOps.Zero;
+                c20 = TOps.Zero;
+                c21 = TOps.Zero;
+                c30 = TOps.Zero;
+                c31 = TOps.Zero;
+                c40 = TOps.Zero;
+                c41 = TOps.Zero;
+                c50 = TOps.Zero;
+                c51 = TOps.Zero;
+                c60 = TOps.Zero;
+                c61 = TOps.Zero;
+                c70 = TOps.Zero;
+                c71 = TOps.Zero;
+                c80 = TOps.Zero;
+                c81 = TOps.Zero;
+                c90 = TOps.Zero;
+                c91 = TOps.Zero;
+                c100 = TOps.Zero;
+                c101 = TOps.Zero;
+                c110 = TOps.Zero;
+                c111 = TOps.Zero;
+            }
+
+            nint ao = 0;
+            for (int p = 0; p < kc; p++)
+            {
+                TVec b0 = TOps.Load(b);
+                TVec b1 = TOps.Load(b + w);
+                TVec av;
+                av = TOps.Broadcast(a0 + ao);
+                c00 = TOps.MultiplyAdd(av, b0, c00);
+                c01 = TOps.MultiplyAdd(av, b1, c01);
+                av = TOps.Broadcast(a1 + ao);
+                c10 = TOps.MultiplyAdd(av, b0, c10);
+                c11 = TOps.MultiplyAdd(av, b1, c11);
+                av = TOps.Broadcast(a2 + ao);
+                c20 = TOps.MultiplyAdd(av, b0, c20);
+                c21 = TOps.MultiplyAdd(av, b1, c21);
+                av = TOps.Broadcast(a3 + ao);
+                c30 = TOps.MultiplyAdd(av, b0, c30);
+                c31 = TOps.MultiplyAdd(av, b1, c31);
+                av = TOps.Broadcast(a4 + ao);
+                c40 = TOps.MultiplyAdd(av, b0, c40);
+                c41 = TOps.MultiplyAdd(av, b1, c41);
+                av = TOps.Broadcast(a5 + ao);
+                c50 = TOps.MultiplyAdd(av, b0, c50);
+                c51 = TOps.MultiplyAdd(av, b1, c51);
+                av = TOps.Broadcast(a6 + ao);
+                c60 = TOps.MultiplyAdd(av, b0, c60);
+                c61 = TOps.MultiplyAdd(av, b1, c61);
+                av = TOps.Broadcast(a7 + ao);
+                c70 = TOps.MultiplyAdd(av, b0, c70);
+                c71 = TOps.MultiplyAdd(av, b1, c71);
+                av = TOps.Broadcast(a8 + ao);
+                c80 = TOps.MultiplyAdd(av, b0, c80);
+                c81 = TOps.MultiplyAdd(av, b1, c81);
+                av = TOps.Broadcast(a9 + ao);
+                c90 = TOps.MultiplyAdd(av, b0, c90);
+                c91 = TOps.MultiplyAdd(av, b1, c91);
+                av = TOps.Broadcast(a10 + ao);
+                c100 = TOps.MultiplyAdd(av, b0, c100);
+                c101 = TOps.MultiplyAdd(av, b1, c101);
+                av = TOps.Broadcast(a11 + ao);
+                c110 = TOps.MultiplyAdd(av, b0, c110);
+                c111 = TOps.MultiplyAdd(av, b1, c111);
+                ao += aDepth;
+                b += bDepth;
+            }
+
+            if (full)
+            {
+                T* o = c;
+                TOps.Store(c00, o);
+                TOps.Store(c01, o + w);
+                o += ldc;
+                TOps.Store(c10, o);
+                TOps.Store(c11, o + w);
+                o += ldc;
+                TOps.Store(c20, o);
+                TOps.Store(c21, o + w);
+                o += ldc;
+                TOps.Store(c30, o);
+                TOps.Store(c31, o + w);
+                o += ldc;
+                TOps.Store(c40, o);
+                TOps.Store(c41, o + w);
+                o += ldc;
+                TOps.Store(c50, o);
+                TOps.Store(c51, o + w);
+                o += ldc;
+                TOps.Store(c60, o);
+                TOps.Store(c61, o + w);
+                o += ldc;
+                TOps.Store(c70, o);
+                TOps.Store(c71, o + w);
+                o += ldc;
+                TOps.Store(c80, o);
+                TOps.Store(c81, o + w);
+                o += ldc;
+                TOps.Store(c90, o);
+                TOps.Store(c91, o + w);
+                o += ldc;
+                TOps.Store(c100, o);
+                TOps.Store(c101, o + w);
+                o += ldc;
+                TOps.Store(c110, o);
+                TOps.Store(c111, o + w);
+            }
+            else
+            {
+                StoreRow(c00, c01, c + (0 * ldc), cols);
+                if (1 < rows) StoreRow(c10, c11, c + (1 * ldc), cols);
+                if (2 < rows) StoreRow(c20, c21, c + (2 * ldc), cols);
+                if (3 < rows) StoreRow(c30, c31, c + (3 * ldc), cols);
+                if (4 < rows) StoreRow(c40, c41, c + (4 * ldc), cols);
+                if (5 < rows) StoreRow(c50, c51, c + (5 * ldc), cols);
+                if (6 < rows) StoreRow(c60, c61, c + (6 * ldc), cols);
+                if (7 < rows) StoreRow(c70, c71, c + (7 * ldc), cols);
+                if (8 < rows) StoreRow(c80, c81, c + (8 * ldc), cols);
+                if (9 < rows) StoreRow(c90, c91, c + (9 * ldc), cols);
+                if (10 < rows) StoreRow(c100, c101, c + (10 * ldc), cols);
+                if (11 < rows) StoreRow(c110, c111, c + (11 * ldc), cols);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec LoadAt(T* source, int count)
+            => count >= TOps.Count ? TOps.Load(source) : count > 0 ? TOps.LoadPartial(source, count) : TOps.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(TVec v0, TVec v1, T* destination, int cols)
+        {
+            int w = TOps.Count;
+            if (cols >= w)
+            {
+                TOps.Store(v0, destination);
+                if (cols == 2 * w) TOps.Store(v1, destination + w);
+                else if (cols > w) TOps.StorePartial(v1, destination + w, cols - w);
+            }
+            else
+            {
+                TOps.StorePartial(v0, destination, cols);
+            }
         }
     }
 
@@ -1024,22 +2156,29 @@ internal static unsafe class MatMulKernel
 
         public static int NC => 2048;
 
-        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load)
+        public static void MatrixVector(in Problem<T> p, int threads)
+            => new MatVec<T>(p).Run(threads, ScalarFma, &MatVec<T>.Scalar);
+
+        public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols)
+            => RunStrided(kc, a, 1, 4, b, 4, c, ldc, load, rows, cols);
+
+        public static void RunStrided(int kc, T* a, nint aLane, nint aDepth, T* b, nint bDepth, T* c, nint ldc, bool load, int rows, int cols)
         {
-            bool fma = ScalarFma;
-            for (int i = 0; i < 4; i++)
+            bool fused = ScalarFma;
+            for (int i = 0; i < rows; i++)
             {
-                for (int j = 0; j < 4; j++)
+                for (int j = 0; j < cols; j++)
                 {
-                    T sum = load ? c[i * ldc + j] : T.Zero;
-                    T* pa = a + i;
+                    T sum = load ? c[(i * ldc) + j] : T.Zero;
+                    T* pa = a + (i * aLane);
                     T* pb = b + j;
                     for (int p = 0; p < kc; p++)
                     {
-                        sum = fma ? T.FusedMultiplyAdd(pa[p * 4], pb[p * 4], sum) : sum + (pa[p * 4] * pb[p * 4]);
+                        T x = pa[p * aDepth], y = pb[p * bDepth];
+                        sum = fused ? T.FusedMultiplyAdd(x, y, sum) : sum + (x * y);
                     }
 
-                    c[i * ldc + j] = sum;
+                    c[(i * ldc) + j] = sum;
                 }
             }
         }

@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autograd.Kernels;
 
@@ -12,7 +15,7 @@ internal static class ReduceKernels
     {
         if (inner == 1)
         {
-            for (int o = 0; o < outer; o++) d[o] = TensorPrimitives.Sum(x.Slice(o * size, size));
+            for (int o = 0; o < outer; o++) d[o] = SumAll(x.Slice(o * size, size));
             return;
         }
         for (int o = 0; o < outer; o++)
@@ -40,6 +43,85 @@ internal static class ReduceKernels
         SumRowsPairwise(x.Slice(half * inner), rows - half, inner, right);
         TensorPrimitives.Add(dst, right, dst);
         System.Buffers.ArrayPool<T>.Shared.Return(tmp);
+    }
+
+    /// <summary>
+    /// <c>d[c] = Σ_r x[r, c]</c> over the rows of a (rows, cols) matrix, each column added in row
+    /// order in double and rounded once to the element type (the bias gradient of a linear layer).
+    /// Vectorised across columns, so each column's order of additions is the sequential one.
+    /// </summary>
+    public static void SumRowsInDouble<T>(ReadOnlySpan<T> x, int cols, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (cols == 0) return;
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(cols);
+        var acc = rented.AsSpan(0, cols);
+        acc.Clear();
+        if (typeof(T) == typeof(float)) AddRows(MemoryMarshal.Cast<T, float>(x), acc);
+        else AddRows(MemoryMarshal.Cast<T, double>(x), acc);
+        for (int c = 0; c < cols; c++) d[c] = T.CreateTruncating(acc[c]);
+        System.Buffers.ArrayPool<double>.Shared.Return(rented);
+    }
+
+    private static void AddRows(ReadOnlySpan<float> x, Span<double> acc)
+    {
+        int cols = acc.Length;
+        ref double a = ref MemoryMarshal.GetReference(acc);
+        for (int r = 0; r + cols <= x.Length; r += cols)
+        {
+            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), r);
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c + 8 <= cols; c += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref row, (nuint)c);
+                    (Vector256.LoadUnsafe(ref a, (nuint)c) + Vector256.WidenLower(v)).StoreUnsafe(ref a, (nuint)c);
+                    (Vector256.LoadUnsafe(ref a, (nuint)c + 4) + Vector256.WidenUpper(v)).StoreUnsafe(ref a, (nuint)c + 4);
+                }
+            }
+            for (; c < cols; c++) Unsafe.Add(ref a, c) += Unsafe.Add(ref row, c);
+        }
+    }
+
+    private static void AddRows(ReadOnlySpan<double> x, Span<double> acc)
+    {
+        int cols = acc.Length;
+        ref double a = ref MemoryMarshal.GetReference(acc);
+        for (int r = 0; r + cols <= x.Length; r += cols)
+        {
+            ref double row = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), r);
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c + 4 <= cols; c += 4)
+                    (Vector256.LoadUnsafe(ref a, (nuint)c) + Vector256.LoadUnsafe(ref row, (nuint)c)).StoreUnsafe(ref a, (nuint)c);
+            }
+            for (; c < cols; c++) Unsafe.Add(ref a, c) += Unsafe.Add(ref row, c);
+        }
+    }
+
+    /// <summary>
+    /// The sum of a span. Up to 32,768 elements, TensorPrimitives.Sum (a running sum per SIMD lane),
+    /// which tracks PyTorch's float sums closely at these sizes. Past that a Float32 sum per lane
+    /// drifts like n, so Float32 values are widened to double block by block (vectorised) and
+    /// rounded once: at least as accurate as PyTorch's cascade sum over millions of elements.
+    /// </summary>
+    public static T SumAll<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
+    {
+        const int WidenAbove = 32_768;
+        if (typeof(T) != typeof(float) || x.Length <= WidenAbove) return TensorPrimitives.Sum(x);
+        var f = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x);
+        const int Block = 512;
+        Span<double> wide = stackalloc double[Block];
+        double total = 0;
+        for (int i = 0; i < f.Length; i += Block)
+        {
+            var block = f.Slice(i, Math.Min(Block, f.Length - i));
+            var dst = wide[..block.Length];
+            TensorPrimitives.ConvertChecked<float, double>(block, dst);
+            total += TensorPrimitives.Sum<double>(dst);
+        }
+        return T.CreateTruncating(total);
     }
 
     /// <summary>Index of the largest (or smallest) element along the dim; NaN counts as the extreme, the first occurrence wins.</summary>

@@ -51,6 +51,7 @@ public sealed partial class Tensor
     /// <summary>-a. d/da = -1.</summary>
     public static Tensor operator -(Tensor a)
     {
+        ArgumentNullException.ThrowIfNull(a);
         var r = a.Map(UnaryKind.Neg);
         return Tape.Record(r, "Neg", [a], g => [-g]);
     }
@@ -123,9 +124,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-d tensor for a scalar operand: the tensor's dtype, except that a fractional scalar (or a division) lifts Int64 to Float32.</summary>
-    private static Tensor ScalarFor(Tensor t, double value, BinaryKind kind)
+    private static Tensor ScalarFor(Tensor t, double value, BinaryKind kind,
+        [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(t))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(t);
+        ArgumentNullException.ThrowIfNull(t, name);
         var dtype = t.DType;
         if (dtype == DType.Int64 && (value != Math.Floor(value) || double.IsInfinity(value) || kind == BinaryKind.Div)) dtype = DType.Float32;
         return Scalar(value, dtype);
@@ -144,7 +146,7 @@ public sealed partial class Tensor
     internal static Tensor Compute(BinaryKind kind, Tensor a, Tensor b)
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
-        var r = Empty(shape, a.DType);
+        var r = Uninitialized(shape, a.DType);
         switch (a.DType)
         {
             case DType.Float32: Run<float>(kind, a, b, r); break;

@@ -47,7 +47,7 @@ public sealed partial class Tensor
     {
         int m = transA ? Dims[1] : Dims[0], k = transA ? Dims[0] : Dims[1];
         int n = transB ? b.Dims[0] : b.Dims[1];
-        var r = Empty([m, n], DType);
+        var r = Uninitialized([m, n], DType);
         Gemm(transA, transB, m, n, k, this, 0, b, 0, r, 0);
         var a = this;
         return Tape.Record(r, "MatMul", [a, b], g =>
@@ -64,7 +64,7 @@ public sealed partial class Tensor
         int batch = Dims[0];
         int m = transA ? Dims[2] : Dims[1], k = transA ? Dims[1] : Dims[2];
         int n = transB ? b.Dims[1] : b.Dims[2];
-        var r = Empty([batch, m, n], DType);
+        var r = Uninitialized([batch, m, n], DType);
         for (int i = 0; i < batch; i++) Gemm(transA, transB, m, n, k, this, i * m * k, b, i * k * n, r, i * m * n);
         var a = this;
         return Tape.Record(r, "BatchedMatMul", [a, b], g =>

@@ -40,7 +40,7 @@ public sealed partial class Tensor
     public Tensor Pow(double exponent)
     {
         RequireFloat("Pow");
-        var r = EmptyLike();
+        var r = UninitializedLike();
         if (DType == DType.Float32) UnaryKernels.Pow(Buffer<float>(), (float)exponent, r.Buffer<float>());
         else UnaryKernels.Pow(Buffer<double>(), exponent, r.Buffer<double>());
         return Tape.Record(r, "Pow", [this], g =>
@@ -55,7 +55,7 @@ public sealed partial class Tensor
     {
         if (min is null && max is null) throw new ArgumentException("Clamp needs at least one of min and max.");
         if (min > max) throw new ArgumentException($"Clamp needs min <= max, got min={min}, max={max}.");
-        var r = EmptyLike();
+        var r = UninitializedLike();
         switch (Data)
         {
             case float[] f: UnaryKernels.Clamp<float>(f, (float?)min, (float?)max, r.Buffer<float>()); break;
@@ -75,11 +75,11 @@ public sealed partial class Tensor
     internal Tensor Map(UnaryKind kind, string? floatOnlyOp = null)
     {
         if (floatOnlyOp is not null) RequireFloat(floatOnlyOp);
-        var r = EmptyLike();
+        var r = UninitializedLike();
         switch (Data)
         {
-            case float[] f: UnaryKernels.Apply<float>(kind, f, r.Buffer<float>()); break;
-            case double[] d: UnaryKernels.Apply<double>(kind, d, r.Buffer<double>()); break;
+            case float[] f: UnaryKernels.Apply(kind, f, r.Buffer<float>()); break;
+            case double[] d: UnaryKernels.Apply(kind, d, r.Buffer<double>()); break;
             case long[] l: UnaryKernels.Apply(kind, l, r.Buffer<long>()); break;
         }
         return r;

@@ -12,8 +12,8 @@ public sealed partial class Tensor
         var r = Empty([], DType);
         switch (Data)
         {
-            case float[] f: r.Buffer<float>()[0] = System.Numerics.Tensors.TensorPrimitives.Sum<float>(f); break;
-            case double[] d: r.Buffer<double>()[0] = System.Numerics.Tensors.TensorPrimitives.Sum<double>(d); break;
+            case float[] f: r.Buffer<float>()[0] = ReduceKernels.SumAll<float>(f); break;
+            case double[] d: r.Buffer<double>()[0] = ReduceKernels.SumAll<double>(d); break;
             case long[] l: r.Buffer<long>()[0] = System.Numerics.Tensors.TensorPrimitives.Sum<long>(l); break;
         }
         return Tape.Record(r, "Sum", [this], g => [g.Expand(Dims)]);
@@ -28,7 +28,7 @@ public sealed partial class Tensor
         int d = Shapes.NormalizeDim(dim, Rank);
         if (Rank == 0) return Sum();
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
-        var r = Empty(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType);
+        var r = Uninitialized(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType);
         switch (Data)
         {
             case float[] f: ReduceKernels.Sum<float>(f, outer, size, inner, r.Buffer<float>()); break;

@@ -11,8 +11,9 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor To(DType dtype)
     {
+        DTypeExtensions.Check(dtype);
         if (dtype == DType) return this;
-        var r = Empty((int[])Dims.Clone(), dtype);
+        var r = Uninitialized((int[])Dims.Clone(), dtype);
         switch (Data, r.Data)
         {
             case (float[] s, double[] d): for (int i = 0; i < s.Length; i++) d[i] = s[i]; break;
@@ -65,7 +66,7 @@ public sealed partial class Tensor
         if (d0 == d1 || Rank < 2) return Reshape(Dims);
         var shape = (int[])Dims.Clone();
         (shape[d0], shape[d1]) = (shape[d1], shape[d0]);
-        var r = Empty(shape, DType);
+        var r = Uninitialized(shape, DType);
         switch (Data)
         {
             case float[] f: CopyKernels.Transpose(f, Dims, d0, d1, r.Buffer<float>()); break;
@@ -112,10 +113,12 @@ public sealed partial class Tensor
             if (target[i] == -1 && own >= 0) target[i] = Dims[own];
             bool ok = target[i] >= 0 && (own < 0 || Dims[own] == target[i] || Dims[own] == 1);
             if (!ok)
-                throw new ArgumentException($"Cannot expand a tensor of shape {Shapes.Format(Dims)} to {Shapes.Format(shape)}: size {Dims[Math.Max(own, 0)]} at dim {i} must be 1 or match.", nameof(shape));
+                throw new ArgumentException(own < 0
+                    ? $"Cannot expand a tensor of shape {Shapes.Format(Dims)} to {Shapes.Format(shape)}: the new leading dim {i} must be non-negative (-1 is only allowed for existing dims), got {target[i]}."
+                    : $"Cannot expand a tensor of shape {Shapes.Format(Dims)} to {Shapes.Format(shape)}: size {Dims[own]} at dim {i} must be 1 or match {target[i]}.", nameof(shape));
         }
         if (Shapes.Equal(target, Dims)) return this;
-        var r = Empty(target, DType);
+        var r = Uninitialized(target, DType);
         switch (Data)
         {
             case float[] f: CopyKernels.Broadcast(f, Dims, r.Buffer<float>(), target); break;
@@ -130,10 +133,12 @@ public sealed partial class Tensor
     {
         int d = Shapes.NormalizeDim(dim, Rank);
         if (Rank == 0) throw new ArgumentException("Narrow needs a tensor with at least one dimension.");
+        if (start < -Dims[d] || start > Dims[d])
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"Narrow: start {start} is out of range for dimension {d} of size {Dims[d]} (shape {Shapes.Format(Dims)}).");
         if (start < 0) start += Dims[d];
-        if (start < 0 || length < 0 || start + length > Dims[d])
-            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: [{start}, {start + length}) is out of range for dimension {d} of size {Dims[d]} (shape {Shapes.Format(Dims)}).");
-        var r = Empty(Shapes.With(Dims, d, length), DType);
+        if (length < 0 || length > Dims[d] - start)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"Narrow: [{start}, {(long)start + length}) (start {start}, length {length}) does not fit dimension {d} of size {Dims[d]} (shape {Shapes.Format(Dims)}).");
+        var r = Uninitialized(Shapes.With(Dims, d, length), DType);
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
         CopySlice(this, r, outer, size, inner, start, length, scatter: false);
         int s = start;

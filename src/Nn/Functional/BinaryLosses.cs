@@ -106,6 +106,8 @@ public static partial class Functional
 /// <summary>BCE on probabilities as one op: the loss and its reduction in one pass, the closed-form gradient in backward.</summary>
 internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduction) : Function
 {
+    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
     // PyTorch's `constexpr float EPSILON = 1e-12`: a float, so in Float64 the floor is
     // (double)1e-12f = 9.9999999600419720e-13, not 1e-12.
     private const double Epsilon = 1e-12f;
@@ -155,6 +157,8 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
 /// <summary>BCE on logits as one op: the stable loss and its reduction in one pass, the closed-form gradient in backward.</summary>
 internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tensor? posWeight, Reduction reduction) : Function
 {
+    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         // The weights are saved too, so that an in-place change to them before backward is detected.
@@ -192,7 +196,12 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         // Empty in, empty out (and TensorPrimitives.Sigmoid rejects empty spans).
         if (n == 0) return [NeedsInputGrad(0) ? Tensor.ZerosLike(x) : null, NeedsInputGrad(1) ? Tensor.ZerosLike(y) : null];
         Tensor? gradInput = null, gradTarget = null;
-        if (NeedsInputGrad(0))
+        if (NeedsInputGrad(0) && !Tape.IsGradEnabled)
+        {
+            // The formula below in one pass when the backward is not itself recorded.
+            gradInput = x.DType == DType.Float32 ? FusedInputGradient<float>(x, y, grad) : FusedInputGradient<double>(x, y, grad);
+        }
+        else if (NeedsInputGrad(0))
         {
             // dℓ/dx = σ(x) (p y + 1 - y) - p y; without pos_weight σ(x) - y.
             Tensor local;
@@ -212,6 +221,16 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         }
         return [gradInput, gradTarget];
     }
+
+    private Tensor FusedInputGradient<T>(Tensor x, Tensor y, Tensor grad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = Tensor.Uninitialized((int[])x.Dims.Clone(), x.DType);
+        var d = r.Buffer<T>();
+        Autograd.Kernels.UnaryKernels.Apply(Autograd.Kernels.UnaryKind.Sigmoid, x.Buffer<T>(), d); // σ(x), as x.Sigmoid()
+        LossGradientKernels.BinaryCrossEntropyWithLogits<T>(d, y.Buffer<T>(), ElementwiseLoss.Expanded<T>(posWeight, x), ElementwiseLoss.Expanded<T>(weight, x),
+            grad.Buffer<T>(), reduction == Reduction.Mean);
+        return r;
+    }
 }
 
 /// <summary>
@@ -225,6 +244,8 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
 /// </remarks>
 internal sealed class LogSigmoidFunction : Function
 {
+    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         var z = inputs[0];

@@ -164,6 +164,8 @@ internal static class ClassificationChecks
 /// </summary>
 internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex, Reduction reduction, double labelSmoothing) : Function
 {
+    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
     private double _totalWeight; // Σ w[t] over the non-ignored targets, as the forward added it (exact in double for either dtype)
     private double _smoothWeight; // the same Σ w[t], as the smoothing term's mean adds it (PyTorch sums it anew, in another order)
     private int _counted;        // the non-ignored targets
@@ -175,7 +177,14 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         // The backward reads log p; keep it when any input will get a gradient.
         var x = inputs[0];
         bool needLogp = NeedsInputGrad(0) || NeedsInputGrad(1) || (inputs.Count > 2 && NeedsInputGrad(2));
-        var logp = needLogp ? Tensor.Empty((int[])x.Dims.Clone(), x.DType) : null;
+        // Only the backward reads log p (every element is written below): its array goes back to
+        // the pool when the graph is released.
+        Tensor? logp = null;
+        if (needLogp)
+        {
+            logp = new Tensor(x.DType == DType.Float32 ? BufferPool.Rent<float>(x.NumberOfElements) : BufferPool.Rent<double>(x.NumberOfElements), (int[])x.Dims.Clone());
+            ReturnOnRelease(logp.Data);
+        }
         var result = x.DType == DType.Float32 ? Run<float>(inputs, logp) : Run<double>(inputs, logp);
         if (logp is not null) SaveForBackward([.. inputs, logp]);
         return result;
@@ -186,14 +195,16 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         ReadOnlySpan<T> x = inputs[0].Buffer<T>();
         ReadOnlySpan<T> w = inputs.Count > 2 ? inputs[2].Buffer<T>() : [];
         int n = layout.Positions;
-        var max = new T[n];
-        var logSum = new T[n];
+        var max = BufferPool.Rent<T>(n); // scratch, back to the pool below
+        var logSum = BufferPool.Rent<T>(n);
         ClassificationLossKernels.LogSumExp(x, layout, max, logSum);
         if (logpOut is not null) ClassificationLossKernels.LogSoftmax(x, layout, max, logSum, logpOut.Buffer<T>());
 
         var result = Tensor.Empty(reduction == Reduction.None ? (int[])layout.PositionShape.Clone() : [], inputs[0].DType);
         if (layout.Probabilities) ProbabilityTargets(x, inputs[1].Buffer<T>(), w, max, logSum, result.Buffer<T>());
         else IndexTargets(x, inputs[1].Buffer<long>(), w, max, logSum, result.Buffer<T>());
+        BufferPool.Return(max);
+        BufferPool.Return(logSum);
         return result;
     }
 
@@ -267,6 +278,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         var x = saved[0];
         var target = saved[1];
         var weight = saved.Count == 4 ? saved[2] : null;
+        if (FusedInputGradient(gradOutput, x, target, weight, saved[^1]) is Tensor fused) return weight is null ? [fused, null] : [fused, null, null];
         int d = layout.ClassDim;
         // Under createGraph log p must be a function of x, so that the gradient is differentiable again.
         var logp = Tape.IsGradEnabled ? x.LogSoftmax(d) : saved[^1];
@@ -305,11 +317,43 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         }
         return weight is null ? [gradInput, gradTarget] : [gradInput, gradTarget, gradWeight];
     }
+
+    /// <summary>
+    /// The common case in one kernel: class-index targets on the last dim, no label smoothing, a
+    /// backward that is not recorded. The same values as the tensor formula above, which is
+    /// what runs otherwise (null here).
+    /// </summary>
+    private Tensor? FusedInputGradient(Tensor gradOutput, Tensor x, Tensor target, Tensor? weight, Tensor logp)
+    {
+        if (Tape.IsGradEnabled || layout.Probabilities || labelSmoothing > 0 || layout.Inner != 1 || !NeedsInputGrad(0)
+            || (reduction == Reduction.Mean && _counted == 0))
+            return null;
+        // As IndexTargets: s = -(g / Σw) for the mean, else -g; the Where that zeroes the
+        // non-target classes runs when Σw (either count of it) is 0 under the mean.
+        bool plusZero = (_totalWeight == 0 || _smoothWeight == 0) && reduction == Reduction.Mean;
+        var r = Tensor.Uninitialized((int[])x.Dims.Clone(), x.DType);
+        if (x.DType == DType.Float32) Run<float>(gradOutput, target, weight, logp, plusZero, r);
+        else Run<double>(gradOutput, target, weight, logp, plusZero, r);
+        return r;
+    }
+
+    private void Run<T>(Tensor gradOutput, Tensor target, Tensor? weight, Tensor logp, bool plusZero, Tensor r)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = gradOutput.Buffer<T>();
+        var s = g.Length == 1 ? new T[1] : new T[g.Length];
+        T total = T.CreateTruncating(_totalWeight);
+        for (int k = 0; k < s.Length; k++) s[k] = reduction == Reduction.Mean ? -(g[k] / total) : -g[k];
+        ClassificationLossKernels.IndexTargetsInputGradient<T>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<T>(), ignoreIndex,
+            s, plusZero, logp.Buffer<T>(), r.Buffer<T>());
+    }
 }
 
 /// <summary>NLL loss as one op: a weighted gather and reduction; the gradient is -w[t] · s at the targets.</summary>
 internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Reduction reduction) : Function
 {
+    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
     private double _totalWeight;
     private int _counted;
 

@@ -44,6 +44,8 @@ public static partial class Functional
     /// <summary>Y = X Wᵀ (+ b) for X (rows, in), W (out, in), b (out).</summary>
     private sealed class LinearFunction : Function
     {
+        internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
         private int _inputs;
 
         protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
@@ -62,58 +64,43 @@ public static partial class Functional
             var grads = new Tensor?[_inputs];
             if (NeedsInputGrad(0)) grads[0] = gradOutput.MatMul2D(w, transA: false, transB: false); // G W
             if (NeedsInputGrad(1)) grads[1] = gradOutput.MatMul2D(x, transA: true, transB: false);  // Gᵀ X
-            if (_inputs == 3 && NeedsInputGrad(2)) grads[2] = new SumRowsFunction().Apply(gradOutput);
+            // Σ_rows G; recorded (so differentiable again) only when the backward itself is.
+            if (_inputs == 3 && NeedsInputGrad(2)) grads[2] = Tape.IsGradEnabled ? new SumRowsFunction().Apply(gradOutput) : SumRowsFunction.SumRows(gradOutput);
             return grads;
         }
 
         private static void AddToRows(Tensor y, Tensor bias)
         {
-            if (y.Data is float[] f) AddToRows(f, bias.Buffer<float>());
-            else AddToRows(y.Buffer<double>(), bias.Buffer<double>());
-        }
-
-        private static void AddToRows<T>(T[] y, T[] bias) where T : unmanaged, System.Numerics.INumber<T>
-        {
-            int cols = bias.Length;
-            if (cols >= 32)
-            {
-                for (int r = 0; r < y.Length; r += cols) System.Numerics.Tensors.TensorPrimitives.Add(y.AsSpan(r, cols), bias, y.AsSpan(r, cols));
-                return;
-            }
-            // Narrow rows (logistic regression has one column): a vector call per row would cost more than the adds.
-            for (int r = 0; r < y.Length; r += cols)
-                for (int c = 0; c < cols; c++) y[r + c] += bias[c];
+            if (y.Data is float[] f) Kernels.BinaryKernels.AddToRows<float>(f, bias.Buffer<float>());
+            else Kernels.BinaryKernels.AddToRows<double>(y.Buffer<double>(), bias.Buffer<double>());
         }
     }
 
     /// <summary>s = Σ_rows G for G (rows, cols): the bias gradient. Backward: the gradient repeated over the rows.</summary>
     private sealed class SumRowsFunction : Function
     {
+        internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
+
         private int _rows;
 
         protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
         {
-            var g = inputs[0];
-            _rows = g.Dims[0];
+            _rows = inputs[0].Dims[0];
+            return SumRows(inputs[0]);
+        }
+
+        /// <summary>
+        /// Σ_rows G, accumulated in double and rounded once: for Float32 more accurate than
+        /// PyTorch's float cascade sum; for Float64 the sequential error (at most rows · 2^-53 · Σ|g|)
+        /// is far below anything a batch gradient can resolve.
+        /// </summary>
+        public static Tensor SumRows(Tensor g)
+        {
             int cols = g.Dims[1];
-            // Accumulate in double and round once: for Float32 more accurate than PyTorch's float
-            // cascade sum; for Float64 the sequential error (at most rows · 2^-53 · Σ|g|) is far
-            // below anything a batch gradient can resolve.
-            var acc = new double[cols];
-            switch (g.Data)
-            {
-                case float[] f:
-                    for (int i = 0; i < f.Length; i += cols)
-                        for (int c = 0; c < cols; c++) acc[c] += f[i + c];
-                    var sums = new float[cols];
-                    for (int c = 0; c < cols; c++) sums[c] = (float)acc[c];
-                    return Tensor.FromArray(sums, cols);
-                default:
-                    var d = g.Buffer<double>();
-                    for (int i = 0; i < d.Length; i += cols)
-                        for (int c = 0; c < cols; c++) acc[c] += d[i + c];
-                    return Tensor.FromArray(acc, cols);
-            }
+            var sums = Tensor.Uninitialized([cols], g.DType);
+            if (g.DType == DType.Float32) Kernels.ReduceKernels.SumRowsInDouble<float>(g.Buffer<float>(), cols, sums.Buffer<float>());
+            else Kernels.ReduceKernels.SumRowsInDouble<double>(g.Buffer<double>(), cols, sums.Buffer<double>());
+            return sums;
         }
 
         protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)

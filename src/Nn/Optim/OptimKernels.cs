@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autograd.Optim;
 
@@ -68,7 +70,8 @@ internal static class OptimKernels
     public static void Adam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, Span<T> maxExpAvgSq, in AdamScalars<T> s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < param.Length; i++)
+        int i = s.Amsgrad ? 0 : AdamVectors(param, grad, expAvg, expAvgSq, s);
+        for (; i < param.Length; i++)
         {
             T g = s.Maximize ? -grad[i] : grad[i];
             if (s.UseWeightDecay) g = T.FusedMultiplyAdd(param[i], s.WeightDecay, g);   // grad.add(param, alpha=wd)
@@ -88,4 +91,50 @@ internal static class OptimKernels
             param[i] = param[i] + s.NegativeStepSize * m / denom;                       // param.addcdiv_(m, denom, value=-step_size)
         }
     }
+
+    /// <summary>
+    /// The Adam update above (without amsgrad) a vector at a time: the same operations per element
+    /// (fused multiply-adds stay fused, sqrt and division are correctly rounded either way), so the
+    /// same bits. Returns how many leading elements it updated; the scalar loop does the rest.
+    /// </summary>
+    private static int AdamVectors<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, in AdamScalars<T> s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Vector256.IsHardwareAccelerated || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return 0;
+        int n = param.Length - param.Length % Vector256<T>.Count;
+        if (grad.Length < n || expAvg.Length < n || expAvgSq.Length < n) return 0;
+        var beta1 = Vector256.Create(s.Beta1);
+        var oneMinusBeta1 = Vector256.Create(s.OneMinusBeta1);
+        var beta2 = Vector256.Create(s.Beta2);
+        var oneMinusBeta2 = Vector256.Create(s.OneMinusBeta2);
+        var eps = Vector256.Create(s.Eps);
+        var weightDecay = Vector256.Create(s.WeightDecay);
+        var decoupledDecay = Vector256.Create(s.DecoupledDecay);
+        var biasCorrection2Sqrt = Vector256.Create(s.BiasCorrection2Sqrt);
+        var negativeStepSize = Vector256.Create(s.NegativeStepSize);
+        ref T p = ref MemoryMarshal.GetReference(param);
+        ref T gr = ref MemoryMarshal.GetReference(grad);
+        ref T ea = ref MemoryMarshal.GetReference(expAvg);
+        ref T es = ref MemoryMarshal.GetReference(expAvgSq);
+        for (int i = 0; i < n; i += Vector256<T>.Count)
+        {
+            var pi = Vector256.LoadUnsafe(ref p, (nuint)i);
+            var g = Vector256.LoadUnsafe(ref gr, (nuint)i);
+            if (s.Maximize) g = -g;
+            if (s.UseWeightDecay) g = FusedMultiplyAdd(pi, weightDecay, g);
+            if (s.Decoupled) pi *= decoupledDecay;
+            var m = FusedMultiplyAdd(g, oneMinusBeta1, Vector256.LoadUnsafe(ref ea, (nuint)i) * beta1);
+            var v = FusedMultiplyAdd(oneMinusBeta2 * g, g, Vector256.LoadUnsafe(ref es, (nuint)i) * beta2);
+            m.StoreUnsafe(ref ea, (nuint)i);
+            v.StoreUnsafe(ref es, (nuint)i);
+            var denom = Vector256.Sqrt(v) / biasCorrection2Sqrt + eps;
+            (pi + negativeStepSize * m / denom).StoreUnsafe(ref p, (nuint)i);
+        }
+        return n;
+    }
+
+    private static Vector256<T> FusedMultiplyAdd<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Vector256.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>()
+            : Vector256.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
 }

@@ -134,7 +134,7 @@ public sealed class NumericalExtremeTests
     }
 
     [TestCase("uniform_1m")]
-    [TestCase("uniform_4m_positive", Category = "KnownBug")] // Sum() is off by 10.4 where the bound is 5.2 (see below)
+    [TestCase("uniform_4m_positive", Category = "Regression")] // Sum() was off by 10.4 where the bound is 5.2 before float sums were widened to double
     public void Sum_MillionsOfRandomFloat32_WithinTheCascadeSumBoundOfTheExactSum(string name)
     {
         var s = ExtremesFixture.Root.GetProperty("sums").GetProperty(name);
@@ -157,7 +157,7 @@ public sealed class NumericalExtremeTests
 
     [TestCase("uniform_1m")]
     [TestCase("uniform_4m_positive")]
-    [Category("KnownBug")]
+    [Category("Regression")]
     public void Sum_MillionsOfRandomFloat32_AsAccurateAsPyTorch(string name)
     {
         // Tensor.Sum() (and Sum(dim) with inner size 1, Mean) add with TensorPrimitives.Sum, which keeps

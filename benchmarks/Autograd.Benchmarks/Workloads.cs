@@ -1,0 +1,78 @@
+using Autograd.Nn;
+using Autograd.Optim;
+
+namespace Autograd.Benchmarks;
+
+/// <summary>
+/// The training workloads of the performance comparison, built the same way as in
+/// <c>tools/bench_torch.py</c>: fixed synthetic data of the real shapes, one model, one optimizer.
+/// A step is forward, loss, ZeroGrad, Backward, Step on the same batch every time.
+/// </summary>
+public sealed class TrainingWorkload
+{
+    private readonly Module _model;
+    private readonly Func<Tensor, Tensor, Tensor> _loss;
+    private readonly Optimizer _optimizer;
+    private readonly Tensor _x;
+    private readonly Tensor _y;
+
+    private TrainingWorkload(string name, Module model, Func<Tensor, Tensor, Tensor> loss, Func<IEnumerable<Tensor>, Optimizer> optimizer, Tensor x, Tensor y)
+    {
+        Name = name;
+        _model = model;
+        _loss = loss;
+        _optimizer = optimizer(model.Parameters());
+        _x = x;
+        _y = y;
+    }
+
+    /// <summary>The workload's name, as in the comparison table.</summary>
+    public string Name { get; }
+
+    /// <summary>The loss of the last step.</summary>
+    public double LastLoss { get; private set; }
+
+    /// <summary>Logistic regression: 569×30 full batch, Linear(30, 1), BCEWithLogitsLoss, SGD(lr 0.1).</summary>
+    public static TrainingWorkload LogisticRegression()
+    {
+        var g = new Generator(1);
+        var x = Tensor.Randn([569, 30], g);
+        var y = Tensor.RandInt(0, 2, [569, 1], g).To(DType.Float32);
+        var loss = new BCEWithLogitsLoss();
+        return new TrainingWorkload("logreg", new Linear(30, 1, generator: g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
+    }
+
+    /// <summary>Softmax regression: 1797×64 full batch, Linear(64, 10), CrossEntropyLoss, SGD(lr 0.1).</summary>
+    public static TrainingWorkload SoftmaxRegression()
+    {
+        var g = new Generator(2);
+        var x = Tensor.Randn([1797, 64], g);
+        var y = Tensor.RandInt(0, 10, [1797], g);
+        var loss = new CrossEntropyLoss();
+        return new TrainingWorkload("softmax", new Linear(64, 10, generator: g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
+    }
+
+    /// <summary>MLP 784-512-512-10 with ReLU, batch 1024, CrossEntropyLoss, Adam(lr 1e-3).</summary>
+    public static TrainingWorkload Mlp()
+    {
+        var g = new Generator(3);
+        var x = Tensor.Randn([1024, 784], g);
+        var y = Tensor.RandInt(0, 10, [1024], g);
+        var model = new Sequential(
+            new Linear(784, 512, generator: g), new ReLU(),
+            new Linear(512, 512, generator: g), new ReLU(),
+            new Linear(512, 10, generator: g));
+        var loss = new CrossEntropyLoss();
+        return new TrainingWorkload("mlp", model, loss.Forward, p => new Adam(p, lr: 1e-3), x, y);
+    }
+
+    /// <summary>One training step: forward, loss, ZeroGrad, Backward, Step.</summary>
+    public void Step()
+    {
+        var loss = _loss(_model.Forward(_x), _y);
+        _optimizer.ZeroGrad();
+        loss.Backward();
+        _optimizer.Step();
+        LastLoss = loss.Item();
+    }
+}

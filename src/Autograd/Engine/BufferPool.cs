@@ -1,0 +1,117 @@
+namespace Autograd;
+
+/// <summary>
+/// Recycles the arrays of temporaries that no user code can reach, so that steady-state training
+/// steps stop allocating (and large arrays stop costing Gen2 collections).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two kinds of arrays come back here. (1) While a backward pass that is not recorded runs
+/// (<see cref="BeginBackward"/>: no createGraph, no captured gradients), every tensor allocated
+/// through <see cref="Tensor.Uninitialized"/> is a gradient temporary: it flows from one op's
+/// backward to the next and leaves the pass only copied (a leaf's first gradient is a clone, later
+/// ones are added in place). The pass hands them back at its end, unless a user-defined
+/// <see cref="Function"/> ran (its backward might keep the gradient it was given). (2) Arrays an op
+/// keeps only for its own backward (cross entropy's log-probabilities) come back when the graph is
+/// released.
+/// </para>
+/// <para>
+/// Arrays are pooled by exact length (a tensor's array is exactly its size), one pool per thread
+/// (no locks; an array rented on one thread and returned on another just changes pools); each
+/// length keeps at most <see cref="MaxPerLength"/> arrays and each thread's pool at most
+/// <see cref="MaxBytes"/> in all. A rented array is not cleared: it is only used where every
+/// element is written.
+/// </para>
+/// </remarks>
+internal static class BufferPool
+{
+    /// <summary>Arrays smaller than this are left to the GC (a gen0 allocation is cheaper than a pool look-up).</summary>
+    public const int MinBytes = 4096;
+
+    /// <summary>The most arrays kept for one length (an MLP's backward holds a handful of same-size gradients at once).</summary>
+    public const int MaxPerLength = 16;
+
+    /// <summary>The most bytes one thread's pool keeps in all.</summary>
+    public const long MaxBytes = 512L << 20;
+
+    [ThreadStatic] private static Dictionary<(Type, int), Stack<Array>>? t_free;
+    [ThreadStatic] private static long t_freeBytes;
+
+    [ThreadStatic] private static Scope? t_scope;
+
+    /// <summary>The arrays rented during one backward pass.</summary>
+    internal sealed class Scope
+    {
+        internal readonly List<Array> Rented = [];
+        internal Scope? Outer;
+        internal bool Keep; // a user-defined backward ran: it may hold a rented array
+    }
+
+    /// <summary>Starts collecting the temporaries of a backward pass on this thread; pair with <see cref="EndBackward"/>.</summary>
+    public static Scope BeginBackward()
+    {
+        var scope = new Scope { Outer = t_scope };
+        t_scope = scope;
+        return scope;
+    }
+
+    /// <summary>Ends the pass: its arrays go back to the pool when <paramref name="recycle"/> and no user backward ran.</summary>
+    public static void EndBackward(Scope scope, bool recycle)
+    {
+        t_scope = scope.Outer;
+        if (recycle && !scope.Keep)
+            foreach (var a in scope.Rented) Return(a);
+    }
+
+    /// <summary>Marks the current pass's temporaries as possibly kept (a user-defined backward is about to run).</summary>
+    public static void KeepCurrent()
+    {
+        if (t_scope is { } s) s.Keep = true;
+    }
+
+    /// <summary>Stops renting on this thread (for allocations that outlive the pass); pass the result to <see cref="Resume"/>.</summary>
+    public static Scope? Suspend()
+    {
+        var s = t_scope;
+        t_scope = null;
+        return s;
+    }
+
+    /// <summary>Undoes <see cref="Suspend"/>.</summary>
+    public static void Resume(Scope? scope) => t_scope = scope;
+
+    /// <summary>An array of length <paramref name="n"/> from the current backward pass, or null outside one (or when small).</summary>
+    public static T[]? RentForBackward<T>(int n) where T : unmanaged
+    {
+        var scope = t_scope;
+        if (scope is null || (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < MinBytes) return null;
+        var a = Rent<T>(n);
+        scope.Rented.Add(a);
+        return a;
+    }
+
+    /// <summary>An array of exactly <paramref name="n"/> elements, recycled if one is free (contents undefined).</summary>
+    public static T[] Rent<T>(int n) where T : unmanaged
+    {
+        long bytes = (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (bytes >= MinBytes && t_free is { } free && free.TryGetValue((typeof(T), n), out var stack) && stack.Count > 0)
+        {
+            t_freeBytes -= bytes;
+            return (T[])stack.Pop();
+        }
+        return GC.AllocateUninitializedArray<T>(n);
+    }
+
+    /// <summary>Gives an array back; the caller guarantees nothing uses it any more.</summary>
+    public static void Return(Array a)
+    {
+        long bytes = (long)a.Length * (a is float[] ? 4 : 8); // float[], double[] or long[]
+        if (bytes < MinBytes || t_freeBytes + bytes > MaxBytes) return;
+        var free = t_free ??= [];
+        var key = (a is float[] ? typeof(float) : a is double[] ? typeof(double) : typeof(long), a.Length);
+        if (!free.TryGetValue(key, out var stack)) free[key] = stack = new Stack<Array>();
+        if (stack.Count >= MaxPerLength || stack.Contains(a)) return;
+        stack.Push(a);
+        t_freeBytes += bytes;
+    }
+}

@@ -1,0 +1,143 @@
+using Autograd.Kernels;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Autograd.Tests.Kernels;
+
+/// <summary>
+/// The fused activation kernels against naive loops, and the fused backward passes against the
+/// tensor-op formulas they replace. Every comparison is bitwise: the kernels do the same IEEE
+/// operations, so no tolerance is needed (or allowed).
+/// </summary>
+[TestFixture]
+public sealed class ActivationKernelsTests
+{
+    // Lengths around the vector widths (4, 8, 16 lanes) to cover the vector bodies and the tails.
+    private static readonly int[] Lengths = [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100];
+
+    private static float[] Values(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var special = new[] { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, -1e-40f, 1f, -1f };
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = rng.Next(4) == 0 ? special[rng.Next(special.Length)] : (float)(rng.NextDouble() * 8 - 4);
+        return x;
+    }
+
+    private static void ShouldBeBitwise(float[] actual, float[] expected)
+    {
+        actual.Length.ShouldBe(expected.Length);
+        for (int i = 0; i < actual.Length; i++)
+            BitConverter.SingleToInt32Bits(actual[i]).ShouldBe(BitConverter.SingleToInt32Bits(expected[i]), $"element {i}: {actual[i]:R} vs {expected[i]:R}");
+    }
+
+    private static void ShouldBeBitwise(double[] actual, double[] expected)
+    {
+        actual.Length.ShouldBe(expected.Length);
+        for (int i = 0; i < actual.Length; i++)
+            BitConverter.DoubleToInt64Bits(actual[i]).ShouldBe(BitConverter.DoubleToInt64Bits(expected[i]), $"element {i}: {actual[i]:R} vs {expected[i]:R}");
+    }
+
+    [TestCaseSource(nameof(Lengths))]
+    public void Relu_AnyLength_MatchesNaiveLoopWithNaNKept(int n)
+    {
+        var x = Values(n, n);
+        var actual = new float[n];
+        ActivationKernels.Relu<float>(x, actual);
+        ShouldBeBitwise(actual, x.Select(v => v > 0 || float.IsNaN(v) ? v : 0f).ToArray());
+
+        var xd = x.Select(v => (double)v).ToArray();
+        var actualD = new double[n];
+        ActivationKernels.Relu<double>(xd, actualD);
+        ShouldBeBitwise(actualD, xd.Select(v => v > 0 || double.IsNaN(v) ? v : 0.0).ToArray());
+    }
+
+    [TestCaseSource(nameof(Lengths))]
+    public void Backwards_AnyLength_MatchNaiveLoops(int n)
+    {
+        var r = Values(n, 100 + n);
+        var g = Values(n, 200 + n);
+        var d = new float[n];
+        ActivationKernels.ReluBackward<float>(r, g, d);
+        ShouldBeBitwise(d, r.Select((v, i) => v > 0 ? g[i] : 0f).ToArray());
+        ActivationKernels.SigmoidBackward<float>(r, g, d);
+        ShouldBeBitwise(d, r.Select((v, i) => g[i] * (1 - v) * v).ToArray());
+        ActivationKernels.TanhBackward<float>(r, g, d);
+        ShouldBeBitwise(d, r.Select((v, i) => g[i] * (1 - v * v)).ToArray());
+
+        var rd = r.Select(v => (double)v).ToArray();
+        var gd = g.Select(v => (double)v * 1.000001).ToArray();
+        var dd = new double[n];
+        ActivationKernels.SigmoidBackward<double>(rd, gd, dd);
+        ShouldBeBitwise(dd, rd.Select((v, i) => gd[i] * (1 - v) * v).ToArray());
+        ActivationKernels.TanhBackward<double>(rd, gd, dd);
+        ShouldBeBitwise(dd, rd.Select((v, i) => gd[i] * (1 - v * v)).ToArray());
+        ActivationKernels.ReluBackward<double>(rd, gd, dd);
+        ShouldBeBitwise(dd, rd.Select((v, i) => v > 0 ? gd[i] : 0.0).ToArray());
+    }
+
+    [TestCase("Relu")]
+    [TestCase("Sigmoid")]
+    [TestCase("Tanh")]
+    public void FusedBackward_EqualsRecordedFormulaBitForBit(string op)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = Tensor.FromArray(Values(37, 7), 37).To(dtype);
+            x.RequiresGrad = true;
+            var g = Tensor.FromArray(Values(37, 8), 37).To(dtype);
+            Func<Tensor, Tensor> f = op switch { "Relu" => t => t.Relu(), "Sigmoid" => t => t.Sigmoid(), _ => t => t.Tanh() };
+            var r = f(x);
+            r.Backward(g); // not recorded: the fused kernel
+
+            Tensor expected;
+            using (Tape.NoGrad())
+            {
+                var rd = r.Detach();
+                expected = op switch
+                {
+                    "Relu" => Tensor.Where(rd.Gt(0), g, Tensor.Scalar(0, dtype)),
+                    "Sigmoid" => g * (1 - rd) * rd,
+                    _ => g * (1 - rd * rd),
+                };
+            }
+            if (dtype == DType.Float32) ShouldBeBitwise(x.Grad!.ToArray<float>(), expected.ToArray<float>());
+            else ShouldBeBitwise(x.Grad!.ToArray<double>(), expected.ToArray<double>());
+
+            // Under createGraph the recorded formula runs, and gives the same values.
+            var x2 = x.Detach();
+            x2.RequiresGrad = true;
+            var grad = Tape.Grad(f(x2), [x2], g, createGraph: true)[0];
+            if (dtype == DType.Float32) ShouldBeBitwise(grad.ToArray<float>(), expected.ToArray<float>());
+            else ShouldBeBitwise(grad.ToArray<double>(), expected.ToArray<double>());
+        }
+    }
+
+    [TestCase("Sigmoid")]
+    [TestCase("Exp")]
+    [TestCase("Tanh")]
+    [TestCase("Relu")]
+    public void Apply_LargeArraysOnAnyThreadCount_EqualsOneSpanCall(string op)
+    {
+        var kind = Enum.Parse<UnaryKind>(op);
+        int n = 3 * ParallelKernels.MinElementsPerThread + 77; // several chunks and a ragged end
+        var x = Values(n, 3);
+        var expected = new float[n];
+        UnaryKernels.Apply(kind, x.AsSpan(), expected.AsSpan());
+        int saved = Threading.NumThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Threading.NumThreads = threads;
+                var actual = new float[n];
+                UnaryKernels.Apply(kind, x, actual);
+                ShouldBeBitwise(actual, expected);
+            }
+        }
+        finally
+        {
+            Threading.NumThreads = saved;
+        }
+    }
+}
