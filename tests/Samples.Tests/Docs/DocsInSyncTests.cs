@@ -21,23 +21,12 @@ namespace Autograd.Samples.Tests.Docs;
 /// inside a test method, so a block with either at its top level may instead be found paragraph by
 /// paragraph (split at blank lines outside braces), in order, in one mirror.</para>
 /// <para>To add an example to a doc: copy the block into a test in <c>DocExamples.cs</c> (or a new
-/// <c>*DocExamples.cs</c> here) that runs it and checks its output. A block that cannot run as it
-/// stands goes into <see cref="Exemptions"/> with the reason.</para>
+/// <c>*DocExamples.cs</c> here) that runs it and checks its output, or quote code from src/ or
+/// samples/ verbatim. There are no exemptions.</para>
 /// </remarks>
 [TestFixture]
 public sealed partial class DocsInSyncTests
 {
-    /// <summary>A block that is allowed to match no mirror: its doc, how its text begins, and why.</summary>
-    private sealed record Exemption(string Doc, string BlockStart, string Reason);
-
-    private static readonly Exemption[] Exemptions =
-    [
-        new("docs/autograd.md", "/// <summary>σ(x) = 1 / (1 + e^-x). dσ/dx = σ(x) (1 - σ(x)).</summary>",
-            "Quotes Tensor.Sigmoid from src/Autograd/Ops/Activations.cs to show an op's forward and backward side by side, " +
-            "in a simplified form: the source also has a fused backward kernel for when the backward is not recorded. " +
-            "It calls internal members (Map, UnaryKind, Tape.Record), so it cannot compile outside the library."),
-    ];
-
     /// <summary>A fenced block: its doc, first line, language, text, and the language of the doc's previous fenced block.</summary>
     private sealed record Block(string Doc, int Line, string Language, string Text, string? Previous)
     {
@@ -114,13 +103,6 @@ public sealed partial class DocsInSyncTests
     {
         var block = (Block)blockObject;
         string text = Normalise(block.Text);
-        var exemption = Exemptions.SingleOrDefault(e => e.Doc == block.Doc && text.StartsWith(Normalise(e.BlockStart), StringComparison.Ordinal));
-        if (exemption is not null)
-        {
-            exemption.Reason.ShouldNotBeNullOrWhiteSpace();
-            Assert.Pass($"Exempt: {exemption.Reason}");
-        }
-
         var mirrors = Mirrors.Value;
         var whole = mirrors.FirstOrDefault(m => m.Text.Contains(" " + text + " ", StringComparison.Ordinal));
         if (whole.Path is not null)
@@ -143,7 +125,7 @@ public sealed partial class DocsInSyncTests
         Assert.Fail(
             $"The ```csharp block at {block.Doc} line {block.Line} is in no mirror:\n{block.Text}\n" +
             "Copy it verbatim into a test in tests/Samples.Tests/Docs/DocExamples.cs that runs it and checks what it prints " +
-            "(or, if it cannot run as it stands, exempt it in DocsInSyncTests.Exemptions with the reason). " +
+            "(or quote code from src/ or samples/ verbatim). " +
             "If the block was edited, update its mirror, rerun, and copy the new output into the doc.");
     }
 
@@ -156,15 +138,6 @@ public sealed partial class DocsInSyncTests
         docMirrors.Any(m => m.Text.Contains(" " + text + " ", StringComparison.Ordinal)).ShouldBeTrue(
             $"The ```text block at {block.Doc} line {block.Line} (an example's printed output) is not the expected output " +
             $"of any test in tests/Samples.Tests/Docs:\n{block.Text}");
-    }
-
-    [Test]
-    public void Exemptions_EachMatchesOneCodeBlock()
-    {
-        var code = AllBlocks().Where(b => b.Language == "csharp").ToList();
-        foreach (var e in Exemptions)
-            code.Count(b => b.Doc == e.Doc && Normalise(b.Text).StartsWith(Normalise(e.BlockStart), StringComparison.Ordinal))
-                .ShouldBe(1, $"exemption for {e.Doc} '{e.BlockStart}'");
     }
 
     [Test]

@@ -3,7 +3,7 @@ using System.Text;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Tests.Reliability;
+namespace Autograd.Testing;
 
 /// <summary>The exception family a wrong call must get (issue 6: the documented ones only).</summary>
 public enum Family

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using NUnit.Framework;
 
-namespace Autograd.Tests.Reliability;
+namespace Autograd.Testing;
 
 /// <summary>
 /// Reads Fixtures/reliability/extremes.json (written by tools/gen_reliability_fixtures.py; the
@@ -58,5 +58,25 @@ internal static class ExtremesFixture
             ? Math.Max(MathF.BitIncrement(MathF.Abs((float)expected)) - MathF.Abs((float)expected), float.Epsilon)
             : Math.Max(Math.BitIncrement(Math.Abs(expected)) - Math.Abs(expected), double.Epsilon);
         return Math.Abs(actual - expected) / ulp;
+    }
+
+    /// <summary>
+    /// The "input_formula" logits: row n, class c is float32(((n * 7919 + c * 104729) % 2003) / 100.0 - 10.0)
+    /// (the same double arithmetic as the generator, then one rounding), then the spikes.
+    /// </summary>
+    public static Tensor FormulaLogits(JsonElement formula, DType dtype)
+    {
+        int rows = formula.GetProperty("rows").GetInt32(), classes = formula.GetProperty("classes").GetInt32();
+        var x = new double[rows * classes];
+        for (long n = 0; n < rows; n++)
+            for (long c = 0; c < classes; c++)
+                x[n * classes + c] = ((n * 7919 + c * 104729) % 2003) / 100.0 - 10.0;
+        foreach (var spike in formula.GetProperty("spikes").EnumerateArray())
+        {
+            var s = spike.EnumerateArray().ToArray();
+            x[s[0].GetInt32() * classes + s[1].GetInt32()] = Number(s[2]);
+        }
+        var t = Autograd.Tensor.FromArray(x, rows, classes);
+        return dtype == DType.Float64 ? t : t.To(DType.Float32);
     }
 }
