@@ -32,7 +32,7 @@ internal static class BufferPool
     public const int MaxPerLength = 16;
 
     /// <summary>The most bytes one thread's pool keeps in all.</summary>
-    public const long MaxBytes = 512L << 20;
+    public const long MaxBytes = 256L << 20;
 
     [ThreadStatic] private static Dictionary<(Type, int), Stack<Array>>? t_free;
     [ThreadStatic] private static long t_freeBytes;

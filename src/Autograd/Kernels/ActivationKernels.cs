@@ -4,6 +4,9 @@ using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
 
+/// <summary>The activations whose backward has a fused kernel.</summary>
+internal enum ActivationGradient { Relu, Sigmoid, Tanh }
+
 /// <summary>
 /// Fused forward and backward loops of the activations. Each computes, element by element, exactly
 /// what the tensor-op formula beside the op computes (the same IEEE operations in the same order),
@@ -11,6 +14,17 @@ namespace Autograd.Kernels;
 /// </summary>
 internal static class ActivationKernels
 {
+    /// <summary><c>d</c> = the gradient of the activation <paramref name="kind"/> from its result <paramref name="r"/> and the output gradient <paramref name="g"/>.</summary>
+    public static void Backward<T>(ActivationGradient kind, ReadOnlySpan<T> r, ReadOnlySpan<T> g, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case ActivationGradient.Relu: ReluBackward(r, g, d); break;
+            case ActivationGradient.Sigmoid: SigmoidBackward(r, g, d); break;
+            default: TanhBackward(r, g, d); break;
+        }
+    }
+
     /// <summary><c>d[i] = x[i] &gt; 0 || x[i] is NaN ? x[i] : 0</c> (max(x, 0) with NaN kept, as torch.relu).</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -2,35 +2,42 @@ namespace Autograd.Kernels;
 
 /// <summary>
 /// Splits large elementwise work across <see cref="Threading.NumThreads"/> threads. Every element
-/// is computed by exactly one call of the body, on a range whose bounds are multiples of
-/// <see cref="Alignment"/> (except the end), so a kernel that treats all full vectors alike gives
-/// the same bits whatever the split.
+/// is computed by exactly one call of the body, on ranges that start and end on 64-byte boundaries
+/// of the destination (except the array's own ends). Vectorised kernels that group elements by
+/// aligned vectors (TensorPrimitives does) therefore group them exactly as one call over the whole
+/// array would, so the split changes no bit.
 /// </summary>
 internal static class ParallelKernels
 {
-    /// <summary>Range bounds are multiples of this many elements (a whole number of 512-bit vectors of any element type).</summary>
+    /// <summary>Range lengths are multiples of this many elements (64 bytes of float or double is at most 16 elements).</summary>
     public const int Alignment = 64;
 
     /// <summary>Below this many elements per extra thread, waking a thread costs more than it saves.</summary>
     public const int MinElementsPerThread = 128 * 1024;
 
     /// <summary>
-    /// Calls <paramref name="body"/>(start, length) over disjoint ranges covering [0, <paramref name="count"/>):
-    /// once on the calling thread when the work is small, otherwise once per thread.
+    /// Calls <paramref name="body"/>(start, length) over disjoint ranges covering the elements of
+    /// <paramref name="destination"/>: once on the calling thread when the work is small, otherwise
+    /// once per thread.
     /// </summary>
-    public static void For(int count, Action<int, int> body)
+    public static unsafe void For<T>(T[] destination, Action<int, int> body) where T : unmanaged
     {
+        int count = destination.Length;
         int threads = Math.Min(Threading.NumThreads, count / MinElementsPerThread);
         if (threads <= 1)
         {
             body(0, count);
             return;
         }
+        // The first element on a 64-byte boundary (large arrays live on the large object heap,
+        // which the GC does not move unless asked to compact it).
+        int first;
+        fixed (T* p = destination) first = (int)((64 - (nint)p % 64) % 64 / sizeof(T));
         int chunk = (count / threads + Alignment - 1) / Alignment * Alignment;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            int start = t * chunk;
-            int end = Math.Min(count, start + chunk);
+            int start = t == 0 ? 0 : Math.Min(count, first + t * chunk);
+            int end = t == threads - 1 ? count : Math.Min(count, first + (t + 1) * chunk);
             if (start < end) body(start, end - start);
         });
     }

@@ -16,7 +16,7 @@ internal static class UnaryKernels
     public static void Apply<T>(UnaryKind kind, T[] x, T[] d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length < 2 * ParallelKernels.MinElementsPerThread) Apply(kind, x.AsSpan(), d.AsSpan());
-        else ParallelKernels.For(x.Length, (start, length) => Apply(kind, x.AsSpan(start, length), d.AsSpan(start, length)));
+        else ParallelKernels.For(d, (start, length) => Apply(kind, x.AsSpan(start, length), d.AsSpan(start, length)));
     }
 
     public static void Apply<T>(UnaryKind kind, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>

@@ -9,21 +9,22 @@ public sealed partial class Tensor
     public Tensor Sigmoid()
     {
         var r = Map(UnaryKind.Sigmoid, "Sigmoid");
-        return Tape.Record(r, "Sigmoid", [this], g => [Tape.IsGradEnabled ? g * (1 - r) * r : Fused(g, r, ActivationKernels.SigmoidBackward, ActivationKernels.SigmoidBackward)], r);
+        // Unrecorded backward passes (no createGraph) run the same formula as one fused kernel.
+        return Tape.Record(r, "Sigmoid", [this], g => [Tape.IsGradEnabled ? g * (1 - r) * r : Fused(ActivationGradient.Sigmoid, r, g)], r);
     }
 
     /// <summary>tanh(x). d/dx = 1 - tanh²(x).</summary>
     public Tensor Tanh()
     {
         var r = Map(UnaryKind.Tanh, "Tanh");
-        return Tape.Record(r, "Tanh", [this], g => [Tape.IsGradEnabled ? g * (1 - r * r) : Fused(g, r, ActivationKernels.TanhBackward, ActivationKernels.TanhBackward)], r);
+        return Tape.Record(r, "Tanh", [this], g => [Tape.IsGradEnabled ? g * (1 - r * r) : Fused(ActivationGradient.Tanh, r, g)], r);
     }
 
     /// <summary>max(x, 0). d/dx = 1 where x &gt; 0, else 0 (0 at x = 0, as PyTorch).</summary>
     public Tensor Relu()
     {
         var r = Map(UnaryKind.Relu);
-        return Tape.Record(r, "Relu", [this], g => [Tape.IsGradEnabled ? Where(r.Detach().Gt(0), g, Scalar(0, g.DType)) : Fused(g, r, ActivationKernels.ReluBackward, ActivationKernels.ReluBackward)], r);
+        return Tape.Record(r, "Relu", [this], g => [Tape.IsGradEnabled ? Where(r.Detach().Gt(0), g, Scalar(0, g.DType)) : Fused(ActivationGradient.Relu, r, g)], r);
     }
 
     /// <summary>
@@ -73,18 +74,16 @@ public sealed partial class Tensor
         }, this, r);
     }
 
-    private delegate void BackwardKernel<T>(ReadOnlySpan<T> result, ReadOnlySpan<T> grad, Span<T> destination);
-
     /// <summary>
-    /// The backward of an activation as one fused kernel over (result, gradient), for backward
-    /// passes that are not recorded themselves (the recorded formula beside each op computes the
-    /// same values with tensor ops, differentiable again under createGraph).
+    /// An activation's backward as one fused kernel over (result, gradient), for backward passes
+    /// that are not recorded themselves; the formula beside each op computes the same values with
+    /// tensor ops, differentiable again under createGraph.
     /// </summary>
-    private static Tensor Fused(Tensor g, Tensor r, BackwardKernel<float> f32, BackwardKernel<double> f64)
+    private static Tensor Fused(ActivationGradient kind, Tensor r, Tensor g)
     {
         var d = r.UninitializedLike();
-        if (r.DType == DType.Float32) f32(r.Buffer<float>(), g.Buffer<float>(), d.Buffer<float>());
-        else f64(r.Buffer<double>(), g.Buffer<double>(), d.Buffer<double>());
+        if (r.DType == DType.Float32) ActivationKernels.Backward<float>(kind, r.Buffer<float>(), g.Buffer<float>(), d.Buffer<float>());
+        else ActivationKernels.Backward<double>(kind, r.Buffer<double>(), g.Buffer<double>(), d.Buffer<double>());
         return d;
     }
 

@@ -1,8 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Nn;
 
@@ -25,7 +25,7 @@ internal readonly record struct ClassLayout(int Outer, int Classes, int Inner, i
     public bool LastDim => ClassDim == PositionShape.Length;
 
     /// <summary>The flat input index of class <paramref name="c"/> at <paramref name="position"/>.</summary>
-    public int Index(int position, long c) => (position / Inner * Classes + (int)c) * Inner + position % Inner;
+    public int Index(int position, long c) => Inner == 1 ? position * Classes + (int)c : (position / Inner * Classes + (int)c) * Inner + position % Inner;
 }
 
 /// <summary>
@@ -322,6 +322,14 @@ internal static class ClassificationLossKernels
     {
         if (l.Inner != 1) throw new ArgumentException("The fused gradient needs the classes on the last dim.", nameof(l));
         int classes = l.Classes;
+        if (typeof(T) == typeof(float) && s.Length == 1 && weight.IsEmpty && s[0] != T.Zero && !target.Contains(ignoreIndex))
+        {
+            // Every row has the same s and counts: one pass over the flat array.
+            T zero0 = plusZero ? T.Zero : T.Zero * s[0];
+            UniformRows(target, classes, float.CreateTruncating(s[0]), float.CreateTruncating(zero0),
+                MemoryMarshal.Cast<T, float>(logp), MemoryMarshal.Cast<T, float>(d));
+            return;
+        }
         Exp(logp, d); // p, as ClassificationGradients.ExpConstant
         Span<T> a = classes <= 256 ? stackalloc T[classes] : new T[classes];
         for (int k = 0; k < l.Positions; k++)
@@ -352,6 +360,41 @@ internal static class ClassificationLossKernels
             }
             for (; c < row.Length; c++) row[c] = zero - row[c] * sum;
             if (counted) row[(int)t] = v - pt * sum;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="IndexTargetsInputGradient{T}"/> when every row has the same s, no weights and no
+    /// ignored target: then a = s at each target (its row sum is s) and <paramref name="zero"/>
+    /// elsewhere, so <c>d = zero - p · s</c>, and <c>s - p · s</c> at the targets, in one pass a vector
+    /// at a time (p = e^logp by Sleef's exp, whose vector and scalar forms agree bit for bit).
+    /// </summary>
+    private static void UniformRows(ReadOnlySpan<long> target, int classes, float s, float zero, ReadOnlySpan<float> logp, Span<float> d)
+    {
+        int n = logp.Length;
+        if (d.Length < n || (long)target.Length * classes != n) throw new ArgumentException("Spans of different lengths.");
+        ref float lp = ref MemoryMarshal.GetReference(logp);
+        ref float ds = ref MemoryMarshal.GetReference(d);
+        var sv = Vector256.Create(s);
+        var zv = Vector256.Create(zero);
+        int k = 0; // the next row whose target is not yet written
+        long nextTarget = target.IsEmpty ? long.MaxValue : target[0];
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var p = SleefFloat.Exp(Vector256.LoadUnsafe(ref lp, (nuint)i));
+            (zv - p * sv).StoreUnsafe(ref ds, (nuint)i);
+            while (nextTarget < i + 8)
+            {
+                Unsafe.Add(ref ds, (nint)nextTarget) = s - p.GetElement((int)(nextTarget - i)) * s;
+                nextTarget = ++k < target.Length ? (long)k * classes + target[k] : long.MaxValue;
+            }
+        }
+        for (; i < n; i++)
+        {
+            float p = SleefFloat.Exp(Unsafe.Add(ref lp, i));
+            Unsafe.Add(ref ds, i) = i == nextTarget ? s - p * s : zero - p * s;
+            if (i == nextTarget) nextTarget = ++k < target.Length ? (long)k * classes + target[k] : long.MaxValue;
         }
     }
 
@@ -431,93 +474,5 @@ internal static class TorchSum
         }
         for (; i < count; i++) acc[0] += x[start + i * stride];
         return acc[0] + acc[1] + acc[2] + acc[3];
-    }
-}
-
-/// <summary>
-/// The row loops of cross entropy's forward on Sleef's float32 exp and log (<see cref="SleefFloat"/>),
-/// in the orders PyTorch's AVX2 log-softmax kernels add.
-/// </summary>
-internal static class SleefRows
-{
-    /// <summary><c>s[i] += e^(x[i] - m[i])</c>, 8 at a time (lengths a multiple of 8).</summary>
-    public static void AddExp(ReadOnlySpan<float> x, ReadOnlySpan<float> m, Span<float> s)
-    {
-        for (int i = 0; i < x.Length; i += 8)
-            (Vector256.Create(s.Slice(i, 8)) + SleefFloat.Exp(Vector256.Create(x.Slice(i, 8)) - Vector256.Create(m.Slice(i, 8)))).CopyTo(s.Slice(i, 8));
-    }
-
-    /// <summary>
-    /// Σ e^(x - max) over a row of at least 8, as PyTorch's AVX2 map_reduce_all: a vector of 8 lane
-    /// sums, the tail added into the first lanes, then the lanes combined as a tree (its
-    /// vec_reduce_all for float: halves, then pairs).
-    /// </summary>
-    public static float LaneSumExp(ReadOnlySpan<float> row, float max)
-    {
-        var m = Vector256.Create(max);
-        ref float r = ref MemoryMarshal.GetReference(row);
-        var acc = SleefFloat.Exp(Vector256.LoadUnsafe(ref r) - m);
-        int d = 8, full = row.Length - row.Length % 8;
-        for (; d < full; d += 8) acc += SleefFloat.Exp(Vector256.LoadUnsafe(ref r, (nuint)d) - m);
-        int tail = row.Length - full;
-        if (tail > 0)
-        {
-            // The tail's exponentials, one per lane from lane 0 (the vector Exp gives the scalar
-            // one's bits), added to those lanes only: the other lanes get +0, which changes no sum
-            // of exponentials.
-            Span<float> rest = stackalloc float[8];
-            rest.Fill(max);
-            row[full..].CopyTo(rest);
-            var inTail = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(tail));
-            acc += Vector256.ConditionalSelect(inTail.AsSingle(), SleefFloat.Exp(Vector256.Create((ReadOnlySpan<float>)rest) - m), Vector256<float>.Zero);
-        }
-        // vec_reduce_all: the upper half onto the lower, then (l0 + l2) + (l1 + l3).
-        var half = acc.GetLower() + acc.GetUpper();
-        return (half.GetElement(0) + half.GetElement(2)) + (half.GetElement(1) + half.GetElement(3));
-    }
-
-    /// <summary>
-    /// Per row of a (rows, classes) matrix, 8 rows at a time (one row per lane, columns gathered):
-    /// the max and the log of <see cref="LaneSumExp"/> (or, for fewer than 8 classes, of the
-    /// in-order sum), the same operations per row as the row-at-a-time code. Returns the number of
-    /// rows done (a multiple of 8); the caller does the rest.
-    /// </summary>
-    public static unsafe int LogSumExpRows(ReadOnlySpan<float> x, int rows, int classes, Span<float> max, Span<float> logSum)
-    {
-        if (!Avx2.IsSupported || classes == 0 || classes > 64 || (long)rows * classes > int.MaxValue || x.Length < rows * classes) return 0;
-        int done = rows - rows % 8;
-        var rowStart = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(classes);
-        Span<Vector256<float>> column = stackalloc Vector256<float>[classes]; // column c of the 8 rows, then e^(x - max)
-        Span<Vector256<float>> lane = stackalloc Vector256<float>[8];
-        fixed (float* px = x)
-        fixed (float* pm = max)
-        fixed (float* ps = logSum)
-        {
-            for (int r = 0; r < done; r += 8)
-            {
-                float* b = px + (long)r * classes;
-                for (int c = 0; c < classes; c++) column[c] = Avx2.GatherVector256(b + c, rowStart, 4);
-                var m = column[0];
-                for (int c = 1; c < classes; c++) m = Vector256.Max(m, column[c]);
-                for (int c = 0; c < classes; c++) column[c] = SleefFloat.Exp(column[c] - m);
-                Vector256<float> sum;
-                if (classes < 8)
-                {
-                    sum = Vector256<float>.Zero;
-                    for (int c = 0; c < classes; c++) sum += column[c];
-                }
-                else
-                {
-                    // Lane j of LaneSumExp's accumulator, for 8 rows: Σ over the blocks of column
-                    // 8·block + j, then the tail's column full + j; then vec_reduce_all's tree.
-                    for (int j = 0; j < 8; j++) lane[j] = column[j];
-                    for (int c = 8; c < classes; c++) lane[c & 7] += column[c];
-                    sum = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
-                }
-                m.Store(pm + r);
-                SleefFloat.Log(sum).Store(ps + r);
-            }
-        }
-        return done;
     }
 }

@@ -81,58 +81,80 @@ public sealed class ActivationKernelsTests
     [TestCase("Tanh")]
     public void FusedBackward_EqualsRecordedFormulaBitForBit(string op)
     {
+        Func<Tensor, Tensor> f = op switch { "Relu" => t => t.Relu(), "Sigmoid" => t => t.Sigmoid(), _ => t => t.Tanh() };
+        // The recorded formula, from the forward's own result (a forward computed twice may round
+        // differently: TensorPrimitives' functions are not always reproducible call to call).
+        Tensor Formula(Tensor r, Tensor g)
+        {
+            using (Tape.NoGrad())
+            {
+                var rd = r.Detach();
+                return op switch
+                {
+                    "Relu" => Tensor.Where(rd.Gt(0), g, Tensor.Scalar(0, g.DType)),
+                    "Sigmoid" => g * (1 - rd) * rd,
+                    _ => g * (1 - rd * rd),
+                };
+            }
+        }
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {
             var x = Tensor.FromArray(Values(37, 7), 37).To(dtype);
             x.RequiresGrad = true;
             var g = Tensor.FromArray(Values(37, 8), 37).To(dtype);
-            Func<Tensor, Tensor> f = op switch { "Relu" => t => t.Relu(), "Sigmoid" => t => t.Sigmoid(), _ => t => t.Tanh() };
             var r = f(x);
             r.Backward(g); // not recorded: the fused kernel
+            Compare(x.Grad!, Formula(r, g));
 
-            Tensor expected;
-            using (Tape.NoGrad())
-            {
-                var rd = r.Detach();
-                expected = op switch
-                {
-                    "Relu" => Tensor.Where(rd.Gt(0), g, Tensor.Scalar(0, dtype)),
-                    "Sigmoid" => g * (1 - rd) * rd,
-                    _ => g * (1 - rd * rd),
-                };
-            }
-            if (dtype == DType.Float32) ShouldBeBitwise(x.Grad!.ToArray<float>(), expected.ToArray<float>());
-            else ShouldBeBitwise(x.Grad!.ToArray<double>(), expected.ToArray<double>());
-
-            // Under createGraph the recorded formula runs, and gives the same values.
+            // Under createGraph the recorded formula itself runs.
             var x2 = x.Detach();
             x2.RequiresGrad = true;
-            var grad = Tape.Grad(f(x2), [x2], g, createGraph: true)[0];
-            if (dtype == DType.Float32) ShouldBeBitwise(grad.ToArray<float>(), expected.ToArray<float>());
-            else ShouldBeBitwise(grad.ToArray<double>(), expected.ToArray<double>());
+            var r2 = f(x2);
+            Compare(Tape.Grad(r2, [x2], g, createGraph: true)[0], Formula(r2, g));
+        }
+
+        static void Compare(Tensor actual, Tensor expected)
+        {
+            if (actual.DType == DType.Float32) ShouldBeBitwise(actual.ToArray<float>(), expected.ToArray<float>());
+            else ShouldBeBitwise(actual.ToArray<double>(), expected.ToArray<double>());
         }
     }
 
-    [TestCase("Sigmoid")]
-    [TestCase("Exp")]
-    [TestCase("Tanh")]
-    [TestCase("Relu")]
-    public void Apply_LargeArraysOnAnyThreadCount_EqualsOneSpanCall(string op)
+    // Kernels of our own only: TensorPrimitives' Float64 Exp (and the Float64 sigmoid on it) was
+    // seen to return different last bits for the same input from one call to the next (see
+    // docs/performance.md), so its results cannot be compared run to run; Tanh and Log, also
+    // TensorPrimitives', are left out for the same reason.
+    [TestCase("Sigmoid", false)]
+    [TestCase("Relu", false)]
+    [TestCase("Relu", true)]
+    public void Apply_LargeArraysOnAnyThreadCount_EqualsOneSpanCall(string op, bool float64)
     {
         var kind = Enum.Parse<UnaryKind>(op);
         int n = 3 * ParallelKernels.MinElementsPerThread + 77; // several chunks and a ragged end
-        var x = Values(n, 3);
+        var x = Values(n, 3).Select(v => v * 30).ToArray(); // some exponentials overflow
+        var xd = x.Select(v => (double)v).ToArray();
         var expected = new float[n];
+        var expectedD = new double[n];
         UnaryKernels.Apply(kind, x.AsSpan(), expected.AsSpan());
+        UnaryKernels.Apply(kind, xd.AsSpan(), expectedD.AsSpan());
         int saved = Threading.NumThreads;
         try
         {
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 Threading.NumThreads = threads;
-                var actual = new float[n];
-                UnaryKernels.Apply(kind, x, actual);
-                ShouldBeBitwise(actual, expected);
+                if (float64)
+                {
+                    var actual = new double[n];
+                    UnaryKernels.Apply(kind, xd, actual);
+                    ShouldBeBitwise(actual, expectedD);
+                }
+                else
+                {
+                    var actual = new float[n];
+                    UnaryKernels.Apply(kind, x, actual);
+                    ShouldBeBitwise(actual, expected);
+                }
             }
         }
         finally
