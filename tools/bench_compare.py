@@ -5,7 +5,8 @@
     python3 tools/bench_compare.py --quick    # Stopwatch medians instead of BenchmarkDotNet (seconds)
 
 1. BenchmarkDotNet (benchmarks/Autograd.Benchmarks, Release, short jobs, JSON export) times one
-   training step of each small model, the 1M-element sigmoid and the float32 matrix products.
+   training step of each small model, the 1M-element sigmoid (result kept, and result disposed) and
+   the float32 matrix products.
 2. tools/bench_torch.py times the same workloads in PyTorch (/usr/bin/python3: torch with OpenBLAS),
    with the same thread count (2 by default).
 3. The allocation report of the benchmark program (-- --alloc): managed bytes per steady-state
@@ -37,7 +38,10 @@ WORKLOADS = {
     "matmul1024": ("MatMulBenchmarks.Sgemm", "1024", 0.7, "float32 matmul 1024^3"),
     "matmul256": ("MatMulBenchmarks.Sgemm", "256", 0.7, "float32 matmul 256^3"),
     "sigmoid": ("SigmoidBenchmarks.Sigmoid", None, 1.0, "sigmoid over 1M float32"),
+    "sigmoid_disposed": ("SigmoidBenchmarks.SigmoidDisposed", None, 1.0, "sigmoid over 1M float32, result disposed (using)"),
 }
+# Rows timed against another row's PyTorch workload (bench_torch.py has no such name).
+TORCH_WORKLOAD = {"sigmoid_disposed": "sigmoid"}
 FLOPS = {"matmul1024": 2.0 * 1024 ** 3, "matmul256": 2.0 * 256 ** 3}
 
 
@@ -136,7 +140,7 @@ def main() -> None:
     load_middle = load_average()
 
     torch_out = run([TORCH_PYTHON, os.path.join(ROOT, "tools", "bench_torch.py"), "--json", "--threads", str(args.threads),
-                     "--seconds", str(args.torch_seconds), *WORKLOADS.keys()])
+                     "--seconds", str(args.torch_seconds), *dict.fromkeys(TORCH_WORKLOAD.get(n, n) for n in WORKLOADS)])
     torch_version = torch_out.splitlines()[0]
     theirs = json.loads(torch_out.strip().splitlines()[-1])
     load_after_torch = load_average()
@@ -154,7 +158,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|:---:|")
     for name, (_, _, goal, description) in WORKLOADS.items():
         mine = ours.get(name, (None, None))[0]
-        ref = theirs.get(name)
+        ref = theirs.get(TORCH_WORKLOAD.get(name, name))
         if mine is None or ref is None:
             print(f"| {description} | {fmt_time(mine)} | {fmt_time(ref)} | n/a | >= {goal:g} | |")
             continue

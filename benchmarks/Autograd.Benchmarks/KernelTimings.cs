@@ -24,9 +24,13 @@ public static class KernelTimings
         var bigOut = new float[1 << 20];
 
         Report("LogSumExp 1797x10", () => ClassificationLossKernels.LogSumExp<float>(lf, layout, max, logSum));
+        Report("LogSumExp 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.LogSumExp<float>(lf, layout, max, logSum)));
+        Report("LogSumExp + log p 1797x10 (CE forward)", () => ClassificationLossKernels.LogSumExp<float>(lf, layout, max, logSum, logp));
+        Report("LogSumExp + log p 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.LogSumExp<float>(lf, layout, max, logSum, logp)));
         Report("LogSoftmax 1797x10", () => ClassificationLossKernels.LogSoftmax<float>(lf, layout, max, logSum, logp));
         Report("Nll 1797x10", () => ClassificationLossKernels.Nll<float>(lf, layout, target.Buffer<long>(), [], -100, max, logSum, []));
         Report("CE input gradient 1797x10", () => ClassificationLossKernels.IndexTargetsInputGradient<float>(layout, target.Buffer<long>(), [], -100, [-1f / 1797], true, logp, d));
+        Report("CE input gradient 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.IndexTargetsInputGradient<float>(layout, target.Buffer<long>(), [], -100, [-1f / 1797], true, logp, d)));
         Report("Sleef exp 17970", () => SleefFloat.Exp(logp, d));
         Report("Gemm 1797x64 . (10x64)T", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y));
         Report("Gemm 1797x64 . (10x64)T, 2 threads", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y, false, MatMulKernel.BestIsa, 2, 0));
@@ -45,9 +49,24 @@ public static class KernelTimings
         Console.WriteLine($"GC collections so far: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}");
     }
 
+    /// <summary>The action with <see cref="Threading.NumThreads"/> set to 1 while it runs.</summary>
+    private static Action OneThread(Action action) => () =>
+    {
+        int before = Threading.NumThreads;
+        Threading.NumThreads = 1;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+    };
+
     private static void Report(string name, Action action)
     {
         var (median, min, _) = QuickTimer.Measure(action, seconds: 1);
-        Console.WriteLine($"{name,-42} min {min,9:F1} us   median {median,9:F1} us");
+        Console.WriteLine($"{name,-50} min {min,9:F1} us   median {median,9:F1} us");
     }
 }

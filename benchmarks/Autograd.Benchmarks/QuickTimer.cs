@@ -23,10 +23,12 @@ public static class QuickTimer
             ("softmax", () => TrainingWorkload.SoftmaxRegression().Step),
             ("mlp", () => TrainingWorkload.Mlp().Step),
             ("sigmoid", () => { var b = new SigmoidBenchmarks(); b.Setup(); return () => b.Sigmoid(); }),
+            ("sigmoid_disposed", () => { var b = new SigmoidBenchmarks(); b.Setup(); return b.SigmoidDisposed; }),
         };
         foreach (var (name, make) in all)
         {
-            if (names.Length > 0 && !names.Contains(name)) continue;
+            // A name selects its variants too: "sigmoid" runs sigmoid and sigmoid_disposed.
+            if (names.Length > 0 && !names.Any(n => name == n || name.StartsWith(n + "_", StringComparison.Ordinal))) continue;
             var action = make();
             var (median, min, cpu) = Measure(action, seconds: name == "mlp" ? 4 : 2);
             Console.WriteLine($"{name,-10} median {median,10:F1} us   min {min,10:F1} us   median thread CPU {cpu,10:F1} us");

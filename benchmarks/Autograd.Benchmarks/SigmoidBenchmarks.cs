@@ -2,7 +2,10 @@ using BenchmarkDotNet.Attributes;
 
 namespace Autograd.Benchmarks;
 
-/// <summary>Elementwise σ(x) over 1M Float32 elements (a new result tensor per call, as torch.sigmoid).</summary>
+/// <summary>
+/// Elementwise σ(x) over 1M Float32 elements: a new result tensor per call (as torch.sigmoid), kept
+/// for the GC or disposed.
+/// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
 public class SigmoidBenchmarks
@@ -16,4 +19,14 @@ public class SigmoidBenchmarks
     /// <summary>σ(x), not recorded (x does not require grad).</summary>
     [Benchmark]
     public Tensor Sigmoid() => _x.Sigmoid();
+
+    /// <summary>
+    /// σ(x) with the result disposed (<c>using</c>): its array goes back to the pool and the next
+    /// call reuses it, as PyTorch's allocator reuses a freed result's memory.
+    /// </summary>
+    [Benchmark]
+    public void SigmoidDisposed()
+    {
+        using var r = _x.Sigmoid();
+    }
 }

@@ -18,12 +18,23 @@ public sealed partial class Tensor
         return shape.Length == 0 ? [length] : shape;
     }
 
+    /// <summary>
+    /// A tensor over a copy of <paramref name="data"/>: the caller's array is never wrapped (so never
+    /// recycled by <see cref="Dispose"/>); the copy belongs to the library.
+    /// </summary>
+    private static Tensor Copy<T>(T[] data, int[] shape) where T : unmanaged
+    {
+        var copy = BufferPool.Rent<T>(data.Length);
+        data.AsSpan().CopyTo(copy);
+        return new Tensor(copy, shape, owned: true);
+    }
+
     /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (row-major); no shape gives a 1-D tensor.</summary>
     /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new((float[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
     }
 
     /// <summary>A Float64 tensor holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
@@ -31,7 +42,7 @@ public sealed partial class Tensor
     public static Tensor FromArray(double[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new((double[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
     }
 
     /// <summary>An Int64 tensor (class indices) holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
@@ -39,7 +50,7 @@ public sealed partial class Tensor
     public static Tensor FromArray(long[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new((long[])data.Clone(), CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
     }
 
     /// <summary>A 2-D Float32 tensor from a rectangular array.</summary>
@@ -61,13 +72,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-d Float32 tensor.</summary>
-    public static Tensor Scalar(float value) => new(new[] { value }, []);
+    public static Tensor Scalar(float value) => new(new[] { value }, [], owned: true);
 
     /// <summary>A 0-d Float64 tensor.</summary>
-    public static Tensor Scalar(double value) => new(new[] { value }, []);
+    public static Tensor Scalar(double value) => new(new[] { value }, [], owned: true);
 
     /// <summary>A 0-d Int64 tensor.</summary>
-    public static Tensor Scalar(long value) => new(new[] { value }, []);
+    public static Tensor Scalar(long value) => new(new[] { value }, [], owned: true);
 
     /// <summary>A 0-d tensor of the given dtype.</summary>
     public static Tensor Scalar(double value, DType dtype) => Full([], value, dtype);

@@ -11,10 +11,13 @@ public sealed partial class Tensor
     /// <summary>
     /// Prints like PyTorch: the values (summarised with "..." past 1000 elements), then the shape,
     /// the dtype when it is not Float32, and the op that made the tensor, e.g.
-    /// <c>tensor([[1.0000, 2.0000]], shape=(1, 2), grad_fn=&lt;AddBackward&gt;)</c>.
+    /// <c>tensor([[1.0000, 2.0000]], shape=(1, 2), grad_fn=&lt;AddBackward&gt;)</c>. A disposed tensor
+    /// prints its metadata only, e.g. <c>tensor(&lt;disposed&gt;, shape=(3,))</c> (never throws, so
+    /// debuggers can show it).
     /// </summary>
     public override string ToString()
     {
+        if (IsDisposed) return AppendMetadata(new StringBuilder("tensor(<disposed>")).Append(')').ToString();
         bool summarize = NumberOfElements > SummarizeThreshold;
         var raw = ChooseFormat(summarize);
         // PyTorch pads every element to the widest one, so columns line up.
@@ -24,11 +27,17 @@ public sealed partial class Tensor
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(format(GetFlat(0)));
         else AppendDim(sb, 0, 0, format, summarize, indent: 7);
+        return AppendMetadata(sb).Append(')').ToString();
+    }
+
+    /// <summary>", shape=(...)", then the dtype when not Float32 and grad_fn or requires_grad.</summary>
+    private StringBuilder AppendMetadata(StringBuilder sb)
+    {
         sb.Append(", shape=(").Append(string.Join(", ", Dims)).Append(Rank == 1 ? ",)" : ")");
         if (DType != DType.Float32) sb.Append(", dtype=").Append(DType);
         if (GradFn is not null) sb.Append(", grad_fn=<").Append(GradFnName).Append('>');
         else if (RequiresGrad) sb.Append(", requires_grad=True");
-        return sb.Append(')').ToString();
+        return sb;
     }
 
     private void AppendDim(StringBuilder sb, int dim, int offset, Func<double, string> format, bool summarize, int indent)

@@ -14,6 +14,10 @@ internal static class BackwardEngine
     /// </summary>
     public static Tensor?[]? Run(Tensor output, Tensor? gradOutput, bool retainGraph, bool createGraph, IReadOnlyList<Tensor>? capture)
     {
+        // Disposed roots and seeds are uses of their values (inside, the graph's holds let the
+        // steps read disposed tensors they saved: see Tensor.Dispose).
+        output.ThrowIfDisposed();
+        gradOutput?.ThrowIfDisposed();
         if (!output.RequiresGrad)
             throw new InvalidOperationException(
                 $"The tensor (shape {Shapes.Format(output.Dims)}) does not require grad and has no grad_fn: nothing that requires grad was used to compute it (or it was computed inside Tape.NoGrad()).");

@@ -6,14 +6,20 @@ namespace Autograd;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two kinds of arrays come back here. (1) While a backward pass that is not recorded runs
+/// Three kinds of arrays come back here. (1) While a backward pass that is not recorded runs
 /// (<see cref="BeginBackward"/>: no createGraph, no captured gradients), every tensor allocated
 /// through <see cref="Tensor.Uninitialized"/> is a gradient temporary: it flows from one op's
 /// backward to the next and leaves the pass only copied (a leaf's first gradient is a clone, later
 /// ones are added in place). The pass hands them back at its end, unless a user-defined
 /// <see cref="Function"/> ran (its backward might keep the gradient it was given). (2) Arrays an op
 /// keeps only for its own backward (cross entropy's log-probabilities) come back when the graph is
-/// released.
+/// released. (3) The array of a tensor the user disposed (<see cref="Tensor.Dispose"/>), once no
+/// view and no recorded graph can read it and only if the library allocated it.
+/// </para>
+/// <para>
+/// Outside backward passes the arrays go to the library's own allocations whose every element is
+/// written (<see cref="Tensor.Uninitialized"/>, copies) or cleared (<see cref="RentCleared{T}"/>), so
+/// that a steady-state loop that disposes its results stops allocating.
 /// </para>
 /// <para>
 /// Arrays are pooled by exact length (a tensor's array is exactly its size), one pool per thread
@@ -100,6 +106,38 @@ internal static class BufferPool
             return (T[])stack.Pop();
         }
         return GC.AllocateUninitializedArray<T>(n);
+    }
+
+    /// <summary>
+    /// A zeroed array of exactly <paramref name="n"/> elements: a recycled one cleared here when one
+    /// is free (clearing is far cheaper than page-faulting a fresh large array in), else a new one.
+    /// </summary>
+    public static T[] RentCleared<T>(int n) where T : unmanaged
+    {
+        long bytes = (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (bytes >= MinBytes && t_free is { } free && free.TryGetValue((typeof(T), n), out var stack) && stack.Count > 0)
+        {
+            t_freeBytes -= bytes;
+            var a = (T[])stack.Pop();
+            Array.Clear(a);
+            return a;
+        }
+        return new T[n];
+    }
+
+    /// <summary>The number of free arrays of element type <typeparamref name="T"/> and length <paramref name="n"/> in this thread's pool (for tests).</summary>
+    internal static int FreeCount<T>(int n) where T : unmanaged
+        => t_free is { } free && free.TryGetValue((typeof(T), n), out var stack) ? stack.Count : 0;
+
+    /// <summary>Whether <paramref name="array"/> is free in this thread's pool (for tests).</summary>
+    internal static bool IsFree(Array array)
+        => t_free is { } free && free.Values.Any(stack => stack.Contains(array));
+
+    /// <summary>Empties this thread's pool (for tests that need a known starting state).</summary>
+    internal static void ClearThisThread()
+    {
+        t_free = null;
+        t_freeBytes = 0;
     }
 
     /// <summary>Gives an array back; the caller guarantees nothing uses it any more.</summary>

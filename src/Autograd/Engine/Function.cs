@@ -120,7 +120,7 @@ public abstract class Function
 
         if (Tape.DetectAnomaly) Anomaly.CheckForward(Name, output);
         if (record)
-            output.GradFn = new Node(Name, inputs, g => [.. Backward(g)], _saved, OnRelease, KeepsNoGradient);
+            output.GradFn = new Node(output, Name, inputs, g => [.. Backward(g)], _saved, OnRelease, KeepsNoGradient);
         return output;
     }
 }

@@ -4,6 +4,11 @@ namespace Autograd;
 /// One recorded op: its inputs, the tensors its backward needs (with their versions, to catch
 /// in-place changes), and the backward function mapping the output's gradient to one gradient per input.
 /// </summary>
+/// <remarks>
+/// Until it is released the node holds the storage of its output, of each input and of each saved
+/// tensor (<see cref="VersionCounter.AddHold"/>): its backward may read any of them (the closures
+/// capture them), so a disposed one must not be recycled before then (see <see cref="Tensor.Dispose"/>).
+/// </remarks>
 internal sealed class Node
 {
     public readonly string Name;
@@ -12,6 +17,7 @@ internal sealed class Node
     private Tensor[]? _saved;
     private int[]? _savedVersions;
     private readonly Action? _onRelease;
+    private VersionCounter? _output; // the output's storage, held until Release
 
     /// <summary>
     /// False for user-defined <see cref="Function"/>s: their backward might keep the gradient it
@@ -19,8 +25,15 @@ internal sealed class Node
     /// </summary>
     public readonly bool KeepsNoGradient;
 
-    public Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null, bool keepsNoGradient = true)
+    /// <summary>Records the op that produced <paramref name="output"/> (the caller sets its <see cref="Tensor.GradFn"/>).</summary>
+    public Node(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null, bool keepsNoGradient = true)
     {
+        // Hold everything the backward may read, before anything else can fail.
+        output.Version.AddHold();
+        _output = output.Version;
+        foreach (var input in inputs) input.Version.AddHold();
+        if (saved is not null)
+            foreach (var t in saved) t.Version.AddHold();
         Name = name;
         Inputs = inputs;
         _backward = backward;
@@ -56,10 +69,19 @@ internal sealed class Node
         return _backward(gradOutput);
     }
 
+    /// <summary>Frees the backward and the saved tensors and drops the node's holds (once: later calls do nothing).</summary>
     public void Release()
     {
+        if (_backward is null) return;
         _backward = null;
+        var saved = _saved;
         _saved = null;
         _onRelease?.Invoke();
+        // Nothing can run this node's backward any more: its holds go (the last one recycles a disposed tensor's array).
+        foreach (var input in Inputs) input.Version.ReleaseHold();
+        if (saved is not null)
+            foreach (var t in saved) t.Version.ReleaseHold();
+        _output?.ReleaseHold();
+        _output = null;
     }
 }

@@ -109,7 +109,7 @@ public static class Tape
         {
             if (input.RequiresGrad)
             {
-                result.GradFn = new Node(name, inputs, backward, saved);
+                result.GradFn = new Node(result, name, inputs, backward, saved);
                 return result;
             }
         }
@@ -126,6 +126,7 @@ internal static class Anomaly
 {
     // Inside a backward step the ops computing the gradient are not reported one by one:
     // the step's result is checked and reported under the op being differentiated.
+    // Tensor.Data also reads it: inside a step, a disposed tensor its graph still holds stays readable.
     [ThreadStatic] internal static int t_backwardDepth;
 
     public static void CheckForward(string op, Tensor result)

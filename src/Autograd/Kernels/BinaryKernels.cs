@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autograd.Kernels;
 
@@ -117,10 +118,29 @@ internal static class BinaryKernels
     /// <c>y[r, c] += v[c]</c> for a row-major matrix y with <c>v.Length</c> columns (a bias added
     /// to every row), a vector at a time along each row.
     /// </summary>
+    /// <remarks>
+    /// Float32 and Float64 rows narrower than two vectors go flat instead: a vector at a time over
+    /// the whole matrix, adding a precomputed repetition of <paramref name="v"/> (its period is
+    /// lcm(cols, vector length) elements), so that 10 columns do not take one vector and two scalar
+    /// adds per row. Each element gets the same single addition either way.
+    /// </remarks>
     public static void AddToRows<T>(Span<T> y, ReadOnlySpan<T> v) where T : unmanaged, INumber<T>
     {
         int cols = v.Length;
         if (cols == 0) return;
+        if (Vector256.IsHardwareAccelerated && cols < 2 * Vector256<T>.Count && y.Length >= 4 * cols)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                AddToRowsFlat(MemoryMarshal.Cast<T, float>(y), MemoryMarshal.Cast<T, float>(v));
+                return;
+            }
+            if (typeof(T) == typeof(double))
+            {
+                AddToRowsFlat(MemoryMarshal.Cast<T, double>(y), MemoryMarshal.Cast<T, double>(v));
+                return;
+            }
+        }
         ref T vs = ref MemoryMarshal.GetReference(v);
         for (int r = 0; r + cols <= y.Length; r += cols)
         {
@@ -133,6 +153,35 @@ internal static class BinaryKernels
             }
             for (; c < cols; c++) Unsafe.Add(ref row, c) += Unsafe.Add(ref vs, c);
         }
+    }
+
+    /// <summary>
+    /// <see cref="AddToRows{T}"/> over the flat array: <c>y[i] += v[i % cols]</c> for the whole rows
+    /// of y, a vector at a time against a repetition of v one period long.
+    /// </summary>
+    private static void AddToRowsFlat<T>(Span<T> y, ReadOnlySpan<T> v) where T : unmanaged, INumber<T>
+    {
+        int cols = v.Length, w = Vector256<T>.Count;
+        int period = cols / Gcd(cols, w) * w; // lcm(cols, w): a whole number of vectors and of rows
+        Span<T> pattern = stackalloc T[period];
+        for (int i = 0; i < period; i++) pattern[i] = v[i % cols];
+        int n = y.Length / cols * cols;
+        ref T ys = ref MemoryMarshal.GetReference(y);
+        ref T ps = ref MemoryMarshal.GetReference(pattern);
+        int i0 = 0, offset = 0;
+        for (; i0 + w <= n; i0 += w)
+        {
+            (Vector256.LoadUnsafe(ref ys, (nuint)i0) + Vector256.LoadUnsafe(ref ps, (nuint)offset)).StoreUnsafe(ref ys, (nuint)i0);
+            offset += w;
+            if (offset == period) offset = 0;
+        }
+        for (; i0 < n; i0++) Unsafe.Add(ref ys, i0) += v[i0 % cols];
+    }
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
     }
 
     /// <summary>Merges adjacent dims that both operands traverse contiguously, so most broadcasts become one or two dims.</summary>

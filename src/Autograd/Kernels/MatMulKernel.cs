@@ -41,7 +41,11 @@ internal enum GemmIsa
 /// Skinny products skip packing where it would cost as much as the arithmetic: m = 1 or n = 1
 /// (matrix-vector) use streaming kernels; with at most two column tiles A is read in place, and
 /// with at most two row tiles an untransposed B is (the shapes of small models, e.g. 1797×64 ·
-/// 64×10 and its gradients).
+/// 64×10 and its gradients). On 256- and 128-bit vectors, C with at most 15 rows and an
+/// untransposed B (a weight gradient Gᵀ·X) takes column strips with 5-row tiles instead, and a
+/// float32 C with 9 or 10 columns (a 10-class linear layer) 8-row tiles that put the last two
+/// columns of four rows in one vector (<c>MatMulKernel.Skinny.cs</c>): the 6×16 tile would
+/// compute mostly padding there.
 /// </para>
 /// <para>
 /// Threads: products of at least <see cref="ParallelThreshold"/> multiply-adds are split over
@@ -59,7 +63,7 @@ internal enum GemmIsa
 /// on the other rows in the batch.
 /// </para>
 /// </remarks>
-internal static unsafe class MatMulKernel
+internal static unsafe partial class MatMulKernel
 {
     /// <summary>
     /// Products with fewer multiply-adds than this (m·n·k) always run on the calling thread:
@@ -117,6 +121,7 @@ internal static unsafe class MatMulKernel
         {
             var problem = new Problem<float>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
+            if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
                 case GemmIsa.Vector512:
@@ -152,6 +157,7 @@ internal static unsafe class MatMulKernel
         {
             var problem = new Problem<double>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
+            if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
                 case GemmIsa.Vector512:
@@ -212,9 +218,10 @@ internal static unsafe class MatMulKernel
     /// thread works too, and items are claimed one at a time from a shared counter, so a helper
     /// that starts late (the machine is busy) just finds less to do; the caller waits only for
     /// items already claimed, never for a helper to be scheduled. Which thread runs an item never
-    /// changes what the item computes.
+    /// changes what the item computes. Also used by other row-parallel kernels
+    /// (<see cref="ParallelKernels.ForParts"/>).
     /// </summary>
-    private sealed class ForkJoin
+    internal sealed class ForkJoin
     {
         private readonly Action<int> body;
         private readonly int count;

@@ -16,6 +16,15 @@ internal static class ParallelKernels
     public const int MinElementsPerThread = 128 * 1024;
 
     /// <summary>
+    /// Calls <paramref name="body"/>(part) for every part in 0..<paramref name="parts"/>-1 on up to
+    /// <paramref name="threads"/> threads, with the GEMM kernel's fork-join: the calling thread works
+    /// too and takes every part a helper has not started, so a busy machine costs little more than
+    /// running the parts in turn. For kernels whose parts are independent (disjoint rows), so that
+    /// the thread count changes no bit.
+    /// </summary>
+    public static void ForParts(int parts, int threads, Action<int> body) => MatMulKernel.ForkJoin.Run(parts, threads, body);
+
+    /// <summary>
     /// Calls <paramref name="body"/>(start, length) over disjoint ranges covering the elements of
     /// <paramref name="destination"/>: once on the calling thread when the work is small, otherwise
     /// once per thread.

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
@@ -62,9 +63,18 @@ internal static class ReduceKernels
         System.Buffers.ArrayPool<double>.Shared.Return(rented);
     }
 
-    private static void AddRows(ReadOnlySpan<float> x, Span<double> acc)
+    private static unsafe void AddRows(ReadOnlySpan<float> x, Span<double> acc)
     {
         int cols = acc.Length;
+        if (Avx.IsSupported)
+        {
+            fixed (float* px = x)
+            fixed (double* pa = acc)
+            {
+                for (int c0 = 0; c0 < cols; c0 += ColumnBlock) AddColumnBlock(px + c0, cols, x.Length / cols, Math.Min(ColumnBlock, cols - c0), pa + c0);
+            }
+            return;
+        }
         ref double a = ref MemoryMarshal.GetReference(acc);
         for (int r = 0; r + cols <= x.Length; r += cols)
         {
@@ -83,9 +93,18 @@ internal static class ReduceKernels
         }
     }
 
-    private static void AddRows(ReadOnlySpan<double> x, Span<double> acc)
+    private static unsafe void AddRows(ReadOnlySpan<double> x, Span<double> acc)
     {
         int cols = acc.Length;
+        if (Avx.IsSupported)
+        {
+            fixed (double* px = x)
+            fixed (double* pa = acc)
+            {
+                for (int c0 = 0; c0 < cols; c0 += ColumnBlock) AddColumnBlock(px + c0, cols, x.Length / cols, Math.Min(ColumnBlock, cols - c0), pa + c0);
+            }
+            return;
+        }
         ref double a = ref MemoryMarshal.GetReference(acc);
         for (int r = 0; r + cols <= x.Length; r += cols)
         {
@@ -98,6 +117,78 @@ internal static class ReduceKernels
             }
             for (; c < cols; c++) Unsafe.Add(ref a, c) += Unsafe.Add(ref row, c);
         }
+    }
+
+    /// <summary>Columns per register block of <see cref="AddColumnBlock(float*, int, int, int, double*)"/>: four vectors of doubles.</summary>
+    private const int ColumnBlock = 16;
+
+    /// <summary>
+    /// <c>acc[c] += x[r·stride + c]</c> for c &lt; <paramref name="width"/> ≤ 16, r = 0, 1, ... in
+    /// order, in double: the same additions as the row loop, with the 16 sums in four registers
+    /// instead of memory (a memory round trip per row and column was the loop's critical path).
+    /// Columns past <paramref name="width"/> are never read (masked loads) nor written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AddColumnBlock(float* x, int stride, int rows, int width, double* acc)
+    {
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var mask0 = Vector256.LessThan(lanes, Vector256.Create(width)).AsSingle();
+        var mask1 = Vector256.LessThan(lanes, Vector256.Create(width - 8)).AsSingle();
+        double* sums = stackalloc double[ColumnBlock];
+        for (int c = 0; c < ColumnBlock; c++) sums[c] = c < width ? acc[c] : 0;
+        Vector256<double> a0 = Vector256.Load(sums), a1 = Vector256.Load(sums + 4), a2 = Vector256.Load(sums + 8), a3 = Vector256.Load(sums + 12);
+        if (width > 8)
+        {
+            for (int r = 0; r < rows; r++, x += stride)
+            {
+                var v0 = Vector256.Load(x);
+                var v1 = Avx.MaskLoad(x + 8, mask1);
+                a0 += Vector256.WidenLower(v0);
+                a1 += Vector256.WidenUpper(v0);
+                a2 += Vector256.WidenLower(v1);
+                a3 += Vector256.WidenUpper(v1);
+            }
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++, x += stride)
+            {
+                var v0 = Avx.MaskLoad(x, mask0);
+                a0 += Vector256.WidenLower(v0);
+                a1 += Vector256.WidenUpper(v0);
+            }
+        }
+        a0.Store(sums);
+        a1.Store(sums + 4);
+        a2.Store(sums + 8);
+        a3.Store(sums + 12);
+        for (int c = 0; c < width; c++) acc[c] = sums[c];
+    }
+
+    /// <inheritdoc cref="AddColumnBlock(float*, int, int, int, double*)"/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AddColumnBlock(double* x, int stride, int rows, int width, double* acc)
+    {
+        var lanes = Vector256.Create(0L, 1, 2, 3);
+        var mask1 = Vector256.LessThan(lanes, Vector256.Create((long)width - 4)).AsDouble();
+        var mask2 = Vector256.LessThan(lanes, Vector256.Create((long)width - 8)).AsDouble();
+        var mask3 = Vector256.LessThan(lanes, Vector256.Create((long)width - 12)).AsDouble();
+        var mask0 = Vector256.LessThan(lanes, Vector256.Create((long)width)).AsDouble();
+        double* sums = stackalloc double[ColumnBlock];
+        for (int c = 0; c < ColumnBlock; c++) sums[c] = c < width ? acc[c] : 0;
+        Vector256<double> a0 = Vector256.Load(sums), a1 = Vector256.Load(sums + 4), a2 = Vector256.Load(sums + 8), a3 = Vector256.Load(sums + 12);
+        for (int r = 0; r < rows; r++, x += stride)
+        {
+            a0 += Avx.MaskLoad(x, mask0);
+            a1 += Avx.MaskLoad(x + 4, mask1);
+            a2 += Avx.MaskLoad(x + 8, mask2);
+            a3 += Avx.MaskLoad(x + 12, mask3);
+        }
+        a0.Store(sums);
+        a1.Store(sums + 4);
+        a2.Store(sums + 8);
+        a3.Store(sums + 12);
+        for (int c = 0; c < width; c++) acc[c] = sums[c];
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -39,16 +40,19 @@ internal static class ClassificationLossKernels
 {
     /// <summary>
     /// Per position: <c>max[k] = max_c x</c> and <c>logSum[k] = log Σ_c e^(x - max)</c>, so that
-    /// log p_c = (x_c - max) - logSum (the log-sum-exp trick: no e^x can overflow).
+    /// log p_c = (x_c - max) - logSum (the log-sum-exp trick: no e^x can overflow); and, when
+    /// <paramref name="logp"/> is not empty, those log-probabilities, as <see cref="LogSoftmax{T}"/>
+    /// computes them (float32 rows in the same pass).
     /// </summary>
-    public static void LogSumExp<T>(ReadOnlySpan<T> x, ClassLayout l, Span<T> max, Span<T> logSum)
+    public static void LogSumExp<T>(ReadOnlySpan<T> x, ClassLayout l, Span<T> max, Span<T> logSum, Span<T> logp = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int classes = l.Classes, inner = l.Inner;
         if (l.LastDim)
         {
             int done = typeof(T) == typeof(float)
-                ? SleefRows.LogSumExpRows(MemoryMarshal.Cast<T, float>(x), l.Outer, classes, MemoryMarshal.Cast<T, float>(max), MemoryMarshal.Cast<T, float>(logSum))
+                ? SleefRows.LogSumExpRows(MemoryMarshal.Cast<T, float>(x), l.Outer, classes, MemoryMarshal.Cast<T, float>(max), MemoryMarshal.Cast<T, float>(logSum),
+                    MemoryMarshal.Cast<T, float>(logp))
                 : 0;
             for (int o = done; o < l.Outer; o++)
             {
@@ -57,6 +61,7 @@ internal static class ClassificationLossKernels
                 max[o] = m;
                 logSum[o] = VectorLog(LaneSumExp(row, m));
             }
+            if (!logp.IsEmpty) LogSoftmaxRows(x, classes, max, logSum, logp, done, l.Outer);
             return;
         }
 
@@ -87,6 +92,7 @@ internal static class ClassificationLossKernels
             }
             for (int i = 0; i < inner; i++) s[i] = VectorLog(s[i]);
         }
+        if (!logp.IsEmpty) LogSoftmax(x, l, max, logSum, logp);
     }
 
     /// <summary>
@@ -128,27 +134,7 @@ internal static class ClassificationLossKernels
         int classes = l.Classes, inner = l.Inner;
         if (inner == 1)
         {
-            int lanes = Vector<T>.Count;
-            for (int o = 0; o < l.Outer; o++)
-            {
-                var row = logp.Slice(o * classes, classes);
-                var xs = x.Slice(o * classes, classes);
-                T m = max[o], s = logSum[o];
-                if (!Vector.IsHardwareAccelerated || classes < lanes)
-                {
-                    for (int c = 0; c < row.Length; c++) row[c] = xs[c] - m - s;
-                    continue;
-                }
-                // A vector at a time, the last one overlapping the one before (same values again).
-                var mv = new Vector<T>(m);
-                var sv = new Vector<T>(s);
-                for (int c = 0; ; c += lanes)
-                {
-                    if (c > classes - lanes) c = classes - lanes;
-                    (new Vector<T>(xs[c..]) - mv - sv).CopyTo(row[c..]);
-                    if (c == classes - lanes) break;
-                }
-            }
+            LogSoftmaxRows(x, classes, max, logSum, logp, 0, l.Outer);
             return;
         }
         for (int o = 0; o < l.Outer; o++)
@@ -159,6 +145,33 @@ internal static class ClassificationLossKernels
             {
                 int b = (o * classes + c) * inner;
                 for (int i = 0; i < inner; i++) logp[b + i] = x[b + i] - m[i] - s[i];
+            }
+        }
+    }
+
+    /// <summary><see cref="LogSoftmax{T}"/> for rows [<paramref name="o0"/>, <paramref name="o1"/>) of classes on the last dim.</summary>
+    private static void LogSoftmaxRows<T>(ReadOnlySpan<T> x, int classes, ReadOnlySpan<T> max, ReadOnlySpan<T> logSum, Span<T> logp, int o0, int o1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector<T>.Count;
+        for (int o = o0; o < o1; o++)
+        {
+            var row = logp.Slice(o * classes, classes);
+            var xs = x.Slice(o * classes, classes);
+            T m = max[o], s = logSum[o];
+            if (!Vector.IsHardwareAccelerated || classes < lanes)
+            {
+                for (int c = 0; c < row.Length; c++) row[c] = xs[c] - m - s;
+                continue;
+            }
+            // A vector at a time, the last one overlapping the one before (same values again).
+            var mv = new Vector<T>(m);
+            var sv = new Vector<T>(s);
+            for (int c = 0; ; c += lanes)
+            {
+                if (c > classes - lanes) c = classes - lanes;
+                (new Vector<T>(xs[c..]) - mv - sv).CopyTo(row[c..]);
+                if (c == classes - lanes) break;
             }
         }
     }
@@ -200,6 +213,8 @@ internal static class ClassificationLossKernels
         lossSums.Clear();
         weightSums.Clear();
         int ignored = 0;
+        // Level 0 lives in registers (loss0, weight0): its additions are the loop's critical path.
+        T loss0 = T.Zero, weight0 = T.Zero;
         for (int k = 0; k < n; k++)
         {
             long t = target[k];
@@ -212,14 +227,20 @@ internal static class ClassificationLossKernels
             if (weighted)
             {
                 T w = weight[(int)t];
-                lossSums[0] -= v * w;
-                weightSums[0] += w;
+                loss0 -= v * w;
+                weight0 += w;
             }
             else
             {
-                lossSums[0] -= v;
+                loss0 -= v;
             }
-            for (int j = 0; j + 1 < levels; j++)
+            if ((k & levelMask) != 0) continue;
+            // Carry level 0 into level 1, then each full level into the next.
+            weightSums[1] += weight0;
+            lossSums[1] += loss0;
+            weight0 = T.Zero;
+            loss0 = T.Zero;
+            for (int j = 1; j + 1 < levels; j++)
             {
                 if ((k & (levelMask << (j * levelPower))) != 0) break;
                 weightSums[j + 1] += weightSums[j];
@@ -228,6 +249,8 @@ internal static class ClassificationLossKernels
                 lossSums[j] = T.Zero;
             }
         }
+        lossSums[0] = loss0;
+        weightSums[0] = weight0;
         T loss = T.Zero, total = T.Zero;
         for (int j = 0; j < levels; j++)
         {
@@ -369,32 +392,63 @@ internal static class ClassificationLossKernels
     /// elsewhere, so <c>d = zero - p · s</c>, and <c>s - p · s</c> at the targets, in one pass a vector
     /// at a time (p = e^logp by Sleef's exp, whose vector and scalar forms agree bit for bit).
     /// </summary>
-    private static void UniformRows(ReadOnlySpan<long> target, int classes, float s, float zero, ReadOnlySpan<float> logp, Span<float> d)
+    /// <remarks>
+    /// Rows are independent: with at least <see cref="SleefRows.MinParallelElements"/> elements they
+    /// are split over <see cref="Threading.NumThreads"/> threads, which changes no bit.
+    /// </remarks>
+    private static unsafe void UniformRows(ReadOnlySpan<long> target, int classes, float s, float zero, ReadOnlySpan<float> logp, Span<float> d)
     {
         int n = logp.Length;
         if (d.Length < n || (long)target.Length * classes != n) throw new ArgumentException("Spans of different lengths.");
-        ref float lp = ref MemoryMarshal.GetReference(logp);
-        ref float ds = ref MemoryMarshal.GetReference(d);
-        var sv = Vector256.Create(s);
-        var zv = Vector256.Create(zero);
-        int k = 0; // the next row whose target is not yet written
-        long nextTarget = target.IsEmpty ? long.MaxValue : target[0];
-        int i = 0;
-        for (; i + 8 <= n; i += 8)
+        int rows = target.Length;
+        fixed (long* pt = target)
+        fixed (float* lp = logp)
+        fixed (float* ds = d)
         {
-            var p = SleefFloat.Exp(Vector256.LoadUnsafe(ref lp, (nuint)i));
-            (zv - p * sv).StoreUnsafe(ref ds, (nuint)i);
-            while (nextTarget < i + 8)
-            {
-                Unsafe.Add(ref ds, (nint)nextTarget) = s - p.GetElement((int)(nextTarget - i)) * s;
-                nextTarget = ++k < target.Length ? (long)k * classes + target[k] : long.MaxValue;
-            }
+            var job = new UniformRowRange(pt, classes, s, zero, lp, ds);
+            int threads = Threading.NumThreads;
+            int parts = n < SleefRows.MinParallelElements ? 1 : Math.Min(rows, 2 * threads);
+            if (parts <= 1) job.Run(0, rows);
+            else ParallelKernels.ForParts(parts, threads, part => job.Run(RowSplit(rows, classes, part, parts), RowSplit(rows, classes, part + 1, parts)));
         }
-        for (; i < n; i++)
+    }
+
+    /// <summary>The first row of part <paramref name="part"/> of <paramref name="parts"/>: rounded so that, when it can, the part starts on a whole vector of elements.</summary>
+    private static int RowSplit(int rows, int classes, int part, int parts)
+    {
+        if (part >= parts) return rows;
+        int r = (int)((long)rows * part / parts);
+        int step = 8 >> BitOperations.TrailingZeroCount(classes | 8); // 8 / gcd(classes, 8) rows hold whole vectors
+        return Math.Min(rows, r - r % step);
+    }
+
+    /// <summary>The loop of <see cref="UniformRows"/> over rows [r0, r1) (pointers valid while the caller's spans are pinned).</summary>
+    private readonly unsafe struct UniformRowRange(long* target, int classes, float s, float zero, float* logp, float* d)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int r0, int r1)
         {
-            float p = SleefFloat.Exp(Unsafe.Add(ref lp, i));
-            Unsafe.Add(ref ds, i) = i == nextTarget ? s - p * s : zero - p * s;
-            if (i == nextTarget) nextTarget = ++k < target.Length ? (long)k * classes + target[k] : long.MaxValue;
+            var sv = Vector256.Create(s);
+            var zv = Vector256.Create(zero);
+            int k = r0; // the next row whose target is not yet written
+            long nextTarget = k < r1 ? (long)k * classes + target[k] : long.MaxValue;
+            int i = r0 * classes, end = r1 * classes;
+            for (; i + 8 <= end; i += 8)
+            {
+                var p = SleefFloat.Exp(Vector256.Load(logp + i));
+                (zv - p * sv).Store(d + i);
+                while (nextTarget < i + 8)
+                {
+                    d[nextTarget] = s - p.GetElement((int)(nextTarget - i)) * s;
+                    nextTarget = ++k < r1 ? (long)k * classes + target[k] : long.MaxValue;
+                }
+            }
+            for (; i < end; i++)
+            {
+                float p = SleefFloat.Exp(logp[i]);
+                d[i] = i == nextTarget ? s - p * s : zero - p * s;
+                if (i == nextTarget) nextTarget = ++k < r1 ? (long)k * classes + target[k] : long.MaxValue;
+            }
         }
     }
 

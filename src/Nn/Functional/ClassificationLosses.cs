@@ -197,8 +197,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         int n = layout.Positions;
         var max = BufferPool.Rent<T>(n); // scratch, back to the pool below
         var logSum = BufferPool.Rent<T>(n);
-        ClassificationLossKernels.LogSumExp(x, layout, max, logSum);
-        if (logpOut is not null) ClassificationLossKernels.LogSoftmax(x, layout, max, logSum, logpOut.Buffer<T>());
+        ClassificationLossKernels.LogSumExp(x, layout, max, logSum, logpOut is null ? [] : logpOut.Buffer<T>());
 
         var result = Tensor.Empty(reduction == Reduction.None ? (int[])layout.PositionShape.Clone() : [], inputs[0].DType);
         if (layout.Probabilities) ProbabilityTargets(x, inputs[1].Buffer<T>(), w, max, logSum, result.Buffer<T>());

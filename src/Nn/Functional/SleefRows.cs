@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Autograd.Kernels;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -47,35 +48,84 @@ internal static class SleefRows
         return (half.GetElement(0) + half.GetElement(2)) + (half.GetElement(1) + half.GetElement(3));
     }
 
+    /// <summary>Below this many elements (rows × classes) the row loop runs on the calling thread.</summary>
+    public const int MinParallelElements = 8 * 1024;
+
     /// <summary>
-    /// Per row of a (rows, classes) matrix, 8 rows at a time (one row per lane, columns gathered):
-    /// the max and the log of <see cref="LaneSumExp"/> (or, for fewer than 8 classes, of the
-    /// in-order sum), the same operations per row as the row-at-a-time code. Returns the number of
-    /// rows done (a multiple of 8); the caller does the rest.
+    /// Per row of a (rows, classes) matrix, 8 rows at a time (one row per lane): the max and the
+    /// log of <see cref="LaneSumExp"/> (or, for fewer than 8 classes, of the in-order sum), the
+    /// same operations per row as the row-at-a-time code; and, when <paramref name="logp"/> is not
+    /// empty, the log-probabilities <c>(x - max) - logSum</c> of those rows, as
+    /// <c>ClassificationLossKernels.LogSoftmax</c> computes them. Returns the number of rows done (a
+    /// multiple of 8); the caller does the rest.
     /// </summary>
-    public static unsafe int LogSumExpRows(ReadOnlySpan<float> x, int rows, int classes, Span<float> max, Span<float> logSum)
+    /// <remarks>
+    /// The columns of 8 rows are transposed into vectors with 8×8 in-register transposes (with 8
+    /// or more classes; the last block of columns overlaps the one before), or gathered. With at
+    /// least <see cref="MinParallelElements"/> elements the 8-row blocks are split over
+    /// <see cref="Threading.NumThreads"/> threads: rows are independent, so no bit depends on the split.
+    /// </remarks>
+    public static unsafe int LogSumExpRows(ReadOnlySpan<float> x, int rows, int classes, Span<float> max, Span<float> logSum, Span<float> logp)
     {
         if (!Avx2.IsSupported || classes == 0 || classes > 64 || (long)rows * classes > int.MaxValue || x.Length < rows * classes) return 0;
         int done = rows - rows % 8;
-        var rowStart = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(classes);
-        Span<Vector256<float>> column = stackalloc Vector256<float>[classes]; // column c of the 8 rows
-        Span<Vector256<float>> lane = stackalloc Vector256<float>[8];
+        if (max.Length < done || logSum.Length < done || (!logp.IsEmpty && logp.Length < done * classes))
+            throw new ArgumentException("Output spans shorter than the rows.");
         fixed (float* px = x)
         fixed (float* pm = max)
         fixed (float* ps = logSum)
+        fixed (float* pl = logp)
         {
+            var job = new RowBlocks(px, classes, pm, ps, logp.IsEmpty ? null : pl);
+            int blocks = done / 8;
+            int threads = Threading.NumThreads;
+            int parts = (long)done * classes < MinParallelElements ? 1 : Math.Min(blocks, 2 * threads);
+            if (parts <= 1) job.Run(0, blocks);
+            else ParallelKernels.ForParts(parts, threads, part => job.Run(blocks * part / parts, blocks * (part + 1) / parts));
+        }
+        return done;
+    }
+
+    /// <summary>The row loop of <see cref="LogSumExpRows"/> over a range of 8-row blocks (pointers valid while the caller's spans are pinned).</summary>
+    private readonly unsafe struct RowBlocks(float* x, int classes, float* max, float* logSum, float* logp)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int block0, int block1)
+        {
+            var rowStart = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(classes);
+            Span<Vector256<float>> column = stackalloc Vector256<float>[classes]; // column c of the 8 rows
+            Span<Vector256<float>> lane = stackalloc Vector256<float>[8];
+            // For the log-probabilities: the row (0-7) of each element of vector v of an 8-row block.
+            Span<Vector256<int>> rowOf = stackalloc Vector256<int>[logp == null ? 0 : classes];
+            for (int v = 0; v < rowOf.Length; v++)
+                rowOf[v] = (Vector256.Create(8 * v) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)) / Vector256.Create(classes);
             ref var col = ref MemoryMarshal.GetReference(column);
             ref var ln = ref MemoryMarshal.GetReference(lane);
-            for (int r = 0; r < done; r += 8)
+            for (int r = block0 * 8; r < block1 * 8; r += 8)
             {
-                float* b = px + (long)r * classes;
-                var m = Avx2.GatherVector256(b, rowStart, 4);
-                col = m;
-                for (int c = 1; c < classes; c++)
+                float* b = x + (long)r * classes;
+                Vector256<float> m;
+                if (classes >= 8)
                 {
-                    var v = Avx2.GatherVector256(b + c, rowStart, 4);
-                    Unsafe.Add(ref col, c) = v;
-                    m = Vector256.Max(m, v);
+                    for (int c0 = 0; ; c0 += 8)
+                    {
+                        if (c0 > classes - 8) c0 = classes - 8; // the last block overlaps the one before
+                        Transpose8(b + c0, classes, ref Unsafe.Add(ref col, c0));
+                        if (c0 == classes - 8) break;
+                    }
+                    m = col;
+                    for (int c = 1; c < classes; c++) m = Vector256.Max(m, Unsafe.Add(ref col, c));
+                }
+                else
+                {
+                    m = Avx2.GatherVector256(b, rowStart, 4);
+                    col = m;
+                    for (int c = 1; c < classes; c++)
+                    {
+                        var v = Avx2.GatherVector256(b + c, rowStart, 4);
+                        Unsafe.Add(ref col, c) = v;
+                        m = Vector256.Max(m, v);
+                    }
                 }
                 Vector256<float> sum;
                 if (classes < 8)
@@ -92,10 +142,59 @@ internal static class SleefRows
                     sum = ((ln + Unsafe.Add(ref ln, 4)) + (Unsafe.Add(ref ln, 2) + Unsafe.Add(ref ln, 6)))
                         + ((Unsafe.Add(ref ln, 1) + Unsafe.Add(ref ln, 5)) + (Unsafe.Add(ref ln, 3) + Unsafe.Add(ref ln, 7)));
                 }
-                m.Store(pm + r);
-                SleefFloat.Log(sum).Store(ps + r);
+                var s = SleefFloat.Log(sum);
+                m.Store(max + r);
+                s.Store(logSum + r);
+                if (logp != null)
+                {
+                    // (x - max) - logSum over the block's 8·classes contiguous elements, max and
+                    // logSum permuted to each element's row.
+                    float* o = logp + (long)r * classes;
+                    for (int v = 0; v < classes; v++)
+                    {
+                        var row = rowOf[v];
+                        ((Vector256.Load(b + 8 * v) - Avx2.PermuteVar8x32(m, row)) - Avx2.PermuteVar8x32(s, row)).Store(o + 8 * v);
+                    }
+                }
             }
         }
-        return done;
+
+        /// <summary>Columns c..c+7 of 8 rows (row i at <c>src + i·stride</c>) as 8 vectors, one per column, lane i = row i.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8(float* src, int stride, ref Vector256<float> dst)
+        {
+            var r0 = Vector256.Load(src);
+            var r1 = Vector256.Load(src + stride);
+            var r2 = Vector256.Load(src + 2 * stride);
+            var r3 = Vector256.Load(src + 3 * stride);
+            var r4 = Vector256.Load(src + 4 * stride);
+            var r5 = Vector256.Load(src + 5 * stride);
+            var r6 = Vector256.Load(src + 6 * stride);
+            var r7 = Vector256.Load(src + 7 * stride);
+            var t0 = Avx.UnpackLow(r0, r1);
+            var t1 = Avx.UnpackHigh(r0, r1);
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var t4 = Avx.UnpackLow(r4, r5);
+            var t5 = Avx.UnpackHigh(r4, r5);
+            var t6 = Avx.UnpackLow(r6, r7);
+            var t7 = Avx.UnpackHigh(r6, r7);
+            var u0 = Avx.Shuffle(t0, t2, 0x44);
+            var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44);
+            var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            var u4 = Avx.Shuffle(t4, t6, 0x44);
+            var u5 = Avx.Shuffle(t4, t6, 0xEE);
+            var u6 = Avx.Shuffle(t5, t7, 0x44);
+            var u7 = Avx.Shuffle(t5, t7, 0xEE);
+            dst = Avx.Permute2x128(u0, u4, 0x20);
+            Unsafe.Add(ref dst, 1) = Avx.Permute2x128(u1, u5, 0x20);
+            Unsafe.Add(ref dst, 2) = Avx.Permute2x128(u2, u6, 0x20);
+            Unsafe.Add(ref dst, 3) = Avx.Permute2x128(u3, u7, 0x20);
+            Unsafe.Add(ref dst, 4) = Avx.Permute2x128(u0, u4, 0x31);
+            Unsafe.Add(ref dst, 5) = Avx.Permute2x128(u1, u5, 0x31);
+            Unsafe.Add(ref dst, 6) = Avx.Permute2x128(u2, u6, 0x31);
+            Unsafe.Add(ref dst, 7) = Avx.Permute2x128(u3, u7, 0x31);
+        }
     }
 }

@@ -11,6 +11,9 @@ namespace Autograd.Nn;
 /// </remarks>
 public sealed class Linear : Module
 {
+    /// <inheritdoc/>
+    internal override bool KeepsNoTensors => true;
+
     private readonly bool _hasBias;
 
     /// <summary>Creates the layer with freshly initialised parameters.</summary>

@@ -78,6 +78,7 @@ public sealed class AdamW : Optimizer
     /// <inheritdoc/>
     public override void Step()
     {
+        CheckParameters();
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (GradientOf(i) is not Tensor grad) continue;

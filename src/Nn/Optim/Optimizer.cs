@@ -99,8 +99,10 @@ public abstract class Optimizer
     /// fresh zero tensor rather than zeroed in place, which is what PyTorch's <c>grad.detach_().zero_()</c>
     /// amounts to: the graph that produced it is left intact.
     /// </remarks>
+    /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed (nothing is changed).</exception>
     public void ZeroGrad(bool setToNone = false)
     {
+        CheckNotDisposed();
         foreach (var p in _parameters)
         {
             var grad = p.Grad;
@@ -118,9 +120,38 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>Updates every parameter that has a gradient, in place, by one step of the algorithm.</summary>
+    /// <summary>
+    /// Updates every parameter that has a gradient, in place, by one step of the algorithm. Every
+    /// parameter and gradient is checked first: a step that throws changes nothing.
+    /// </summary>
     /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's.</exception>
+    /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed.</exception>
     public abstract void Step();
+
+    /// <summary>
+    /// Checks every parameter and gradient before a step changes any of them, so that a step that
+    /// throws leaves all parameters as they were: none may be disposed (<see cref="Tensor.Dispose"/>)
+    /// and each gradient must have its parameter's dtype.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed.</exception>
+    /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's.</exception>
+    private protected void CheckParameters()
+    {
+        CheckNotDisposed();
+        for (int i = 0; i < _parameters.Length; i++) GradientOf(i);
+    }
+
+    private void CheckNotDisposed()
+    {
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            if (p.IsDisposed)
+                throw new ObjectDisposedException(nameof(Tensor), $"{Describe(i)} was disposed; an optimizer cannot update a disposed parameter.");
+            if (p.Grad is { IsDisposed: true })
+                throw new ObjectDisposedException(nameof(Tensor), $"The Grad of {Describe(i)} was disposed; set it to null instead (or call ZeroGrad(setToNone: true) before disposing).");
+        }
+    }
 
     /// <summary>
     /// The gradient of parameter <paramref name="index"/>, or null when it has none (the step skips it).

@@ -31,6 +31,7 @@ public static partial class CoreCatalogue
     [
         .. ShapeCases(), .. RankCases(), .. DTypeCases(), .. DimCases(), .. IndexCases(), .. LengthCases(),
         .. EmptyCases(), .. NullCases(), .. RequiresGradCases(), .. SettingCases(), .. EngineCases(),
+        .. DisposedCases(),
     ];
 
     // ---- helpers ---------------------------------------------------------------------------

@@ -56,45 +56,194 @@ public sealed class FusedLossKernelTests
     [TestCase(2)]
     [TestCase(7)]
     [TestCase(8)]
+    [TestCase(9)]
     [TestCase(10)]
     [TestCase(15)]
     [TestCase(16)]
     [TestCase(17)]
     [TestCase(40)]
-    public void LogSumExpRows_AnyClassCount_EqualsRowAtATime(int classes)
+    [TestCase(64)]
+    public void LogSumExpRows_AnyClassCountAndThreadCount_EqualsRowAtATime(int classes)
     {
-        foreach (bool specials in new[] { false, true })
+        // 43 rows: one thread; 8·(MinParallelElements / 8 / classes + 2) + 5 rows: split over the
+        // threads when there are several (the log-probabilities of the same pass too).
+        int before = Threading.NumThreads;
+        try
         {
-            int rows = 8 * 5 + 3;
-            var x = Values(rows * classes, classes, scale: 30, specials);
-            var max = new float[rows];
-            var logSum = new float[rows];
-            int done = SleefRows.LogSumExpRows(x, rows, classes, max, logSum);
-            if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            foreach (int rows in new[] { 8 * 5 + 3, 8 * ((SleefRows.MinParallelElements / 8 / classes) + 2) + 5 })
             {
-                done.ShouldBe(0);
-                Assert.Ignore("No AVX2: the row-at-a-time code is used.");
-            }
-            done.ShouldBe(rows - rows % 8);
-            for (int r = 0; r < done; r++)
-            {
-                var row = x.AsSpan(r * classes, classes);
-                float m = TensorPrimitives.Max<float>(row);
-                float s;
-                if (classes >= 8) s = SleefRows.LaneSumExp(row, m);
-                else
+                foreach (bool specials in new[] { false, true })
                 {
-                    s = 0;
-                    foreach (var v in row) s += SleefFloat.Exp(v - m);
+                    var x = Values(rows * classes, classes + rows, scale: 30, specials);
+                    foreach (int threads in new[] { 1, 2, 3 })
+                    {
+                        Threading.NumThreads = threads;
+                        CheckLogSumExpRows(x, rows, classes, $"{rows} rows, threads={threads}, specials={specials}");
+                    }
                 }
-                string what = $"row {r} ({string.Join(", ", row.ToArray())})";
-                if (!float.IsNaN(m)) BitConverter.SingleToInt32Bits(max[r]).ShouldBe(BitConverter.SingleToInt32Bits(m), what + " max");
-                else float.IsNaN(max[r]).ShouldBeTrue(what);
-                float expected = SleefFloat.Log(s);
-                if (float.IsNaN(expected)) float.IsNaN(logSum[r]).ShouldBeTrue(what);
-                else BitConverter.SingleToInt32Bits(logSum[r]).ShouldBe(BitConverter.SingleToInt32Bits(expected), what + " log-sum");
             }
         }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+    }
+
+    private static void CheckLogSumExpRows(float[] x, int rows, int classes, string context)
+    {
+        var max = new float[rows];
+        var logSum = new float[rows];
+        var logp = new float[rows * classes];
+        Array.Fill(logp, 12345f);
+        int done = SleefRows.LogSumExpRows(x, rows, classes, max, logSum, logp);
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            done.ShouldBe(0);
+            Assert.Ignore("No AVX2: the row-at-a-time code is used.");
+        }
+        done.ShouldBe(rows - rows % 8);
+        for (int r = 0; r < done; r++)
+        {
+            var row = x.AsSpan(r * classes, classes);
+            float m = TensorPrimitives.Max<float>(row);
+            float s;
+            if (classes >= 8) s = SleefRows.LaneSumExp(row, m);
+            else
+            {
+                s = 0;
+                foreach (var v in row) s += SleefFloat.Exp(v - m);
+            }
+            string what = $"{context}: row {r} ({string.Join(", ", row.ToArray())})";
+            if (!float.IsNaN(m)) BitConverter.SingleToInt32Bits(max[r]).ShouldBe(BitConverter.SingleToInt32Bits(m), what + " max");
+            else float.IsNaN(max[r]).ShouldBeTrue(what);
+            float expected = SleefFloat.Log(s);
+            if (float.IsNaN(expected)) float.IsNaN(logSum[r]).ShouldBeTrue(what);
+            else BitConverter.SingleToInt32Bits(logSum[r]).ShouldBe(BitConverter.SingleToInt32Bits(expected), what + " log-sum");
+        }
+
+        // The log-probabilities of the same pass: what the separate LogSoftmax pass computes from
+        // that max and log-sum; the rows past `done` are the caller's and stay untouched.
+        var layout = new ClassLayout(done, classes, 1, 1, false, [done]);
+        var expectedLogp = new float[done * classes];
+        ClassificationLossKernels.LogSoftmax<float>(x.AsSpan(0, done * classes), layout, max, logSum, expectedLogp);
+        ShouldBeBitwise(logp.AsSpan(0, done * classes), expectedLogp, context + " log p");
+        logp.AsSpan(done * classes).ToArray().ShouldAllBe(v => v == 12345f, context);
+
+        // Without log p: the same max and log-sum.
+        var max2 = new float[rows];
+        var logSum2 = new float[rows];
+        SleefRows.LogSumExpRows(x, rows, classes, max2, logSum2, []).ShouldBe(done);
+        ShouldBeBitwise(max2.AsSpan(0, done), max.AsSpan(0, done), context + " max without log p");
+        ShouldBeBitwise(logSum2.AsSpan(0, done), logSum.AsSpan(0, done), context + " log-sum without log p");
+    }
+
+    [TestCase(1797, 10)]
+    [TestCase(1301, 7)]
+    [TestCase(900, 13)]
+    public void CrossEntropy_LargeBatchForwardAndFusedGradient_SameBitsOnAnyThreadCountAndAsTensorFormula(int positions, int classes)
+    {
+        // Large enough for the row loops (log-sum-exp with log p, the uniform-row gradient) to be
+        // split over threads: the loss, log p and the gradient must not depend on the split.
+        int before = Threading.NumThreads;
+        try
+        {
+            var xs = Values(positions * classes, positions + classes, scale: 6);
+            var rng = new Random(classes);
+            var t = Enumerable.Range(0, positions).Select(_ => (long)rng.Next(classes)).ToArray();
+            var target = Tensor.FromArray(t, positions);
+            float[]? firstLoss = null, firstGrad = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Threading.NumThreads = threads;
+                var x = Tensor.FromArray(xs, positions, classes);
+                x.RequiresGrad = true;
+                var loss = global::Autograd.Nn.Functional.CrossEntropy(x, target);
+                loss.Backward(Tensor.Scalar(0.75f));
+                float[] lossValue = loss.ToArray<float>(), grad = x.Grad!.ToArray<float>();
+                if (firstLoss is null)
+                {
+                    firstLoss = lossValue;
+                    firstGrad = grad;
+
+                    // The tensor formula the fused gradient replaces, from the row-at-a-time log p.
+                    using (Tape.NoGrad())
+                    {
+                        var layout = ClassificationChecks.Check("CrossEntropy", x, target, null, -100, Reduction.Mean, 0, allowProbabilities: true);
+                        var logp = LogSoftmax<float>(x, layout, target, null, -100, out double total);
+                        var a = ClassificationGradients.IndexTargets(layout, DType.Float32, target, null, null, -100, Reduction.Mean, 0, Tensor.Scalar(0.75f), total, 0, positions);
+                        var p = ClassificationGradients.ExpConstant(logp);
+                        ShouldBeBitwise(grad, (a - p * a.Sum(1, keepDim: true)).ToArray<float>(), $"dx vs tensor formula, threads={threads}");
+                    }
+                    continue;
+                }
+                ShouldBeBitwise(lossValue, firstLoss, $"loss, threads={threads}");
+                ShouldBeBitwise(grad, firstGrad!, $"dx, threads={threads}");
+            }
+        }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+    }
+
+    [TestCase(1, false, false)]
+    [TestCase(17, false, false)]
+    [TestCase(300, true, false)]
+    [TestCase(1797, false, false)]
+    [TestCase(1797, true, true)]
+    [TestCase(5000, false, true)]
+    [TestCase(70000, true, true)]
+    public void Nll_CascadeSum_BitIdenticalToLevelArrayLoop(int n, bool weighted, bool ignore)
+    {
+        // nll_loss's cascade (a new level every 2^max(4, ⌈log2 n⌉/8) positions) against the loop
+        // written with every level in the array; the kernel keeps level 0 in registers.
+        const int classes = 10;
+        var x = Values(n * classes, n, scale: 5);
+        var rng = new Random(n);
+        var target = Enumerable.Range(0, n).Select(_ => ignore && rng.Next(5) == 0 ? -100L : rng.Next(classes)).ToArray();
+        var weight = weighted ? Values(classes, 3).Select(v => MathF.Abs(v) + 0.1f).ToArray() : [];
+        var layout = new ClassLayout(n, classes, 1, 1, false, [n]);
+        var (loss, total) = ClassificationLossKernels.Nll<float>(x, layout, target, weight, -100, [], [], []);
+
+        const int levels = 8;
+        int levelPower = Math.Max(4, ClassificationLossKernels.CeilLog2(n) / levels);
+        long levelMask = (1L << levelPower) - 1;
+        var lossSums = new float[levels];
+        var weightSums = new float[levels];
+        int ignored = 0;
+        for (int k = 0; k < n; k++)
+        {
+            long t = target[k];
+            if (t == -100)
+            {
+                ignored++;
+                continue;
+            }
+            float v = x[k * classes + (int)t];
+            if (weighted)
+            {
+                lossSums[0] -= v * weight[t];
+                weightSums[0] += weight[t];
+            }
+            else lossSums[0] -= v;
+            for (int j = 0; j + 1 < levels; j++)
+            {
+                if ((k & (levelMask << (j * levelPower))) != 0) break;
+                weightSums[j + 1] += weightSums[j];
+                lossSums[j + 1] += lossSums[j];
+                weightSums[j] = 0;
+                lossSums[j] = 0;
+            }
+        }
+        float expectedLoss = 0, expectedTotal = 0;
+        for (int j = 0; j < levels; j++)
+        {
+            expectedLoss += lossSums[j];
+            expectedTotal += weightSums[j];
+        }
+        if (!weighted) expectedTotal = n - ignored;
+        BitConverter.SingleToInt32Bits(loss).ShouldBe(BitConverter.SingleToInt32Bits(expectedLoss), "loss");
+        BitConverter.SingleToInt32Bits(total).ShouldBe(BitConverter.SingleToInt32Bits(expectedTotal), "total weight");
     }
 
     private static IEnumerable<TestCaseData> CrossEntropyCases() =>

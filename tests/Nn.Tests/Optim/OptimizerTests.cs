@@ -412,4 +412,39 @@ public sealed class OptimizerTests
         for (int i = 0; i < 10; i++) optimizer.Step();
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
     }
+    // ------------------------------------------------------------ disposed parameters
+
+    [TestCaseSource(nameof(AllOptimizers))]
+    public void Step_DisposedParameter_ThrowsBeforeChangingAnyParameter(Func<IEnumerable<Tensor>, Optimizer> create)
+    {
+        var a = Param(1, 2, 3);
+        var b = Param(4, 5);
+        b.Name = "fc.bias";
+        var optimizer = create([a, b]);
+        a.Grad = Tensor.FromArray(new double[] { 1, 1, 1 }, 3);
+        b.Grad = Tensor.FromArray(new double[] { 1, 1 }, 2);
+        b.Dispose();
+        var e = Should.Throw<ObjectDisposedException>(() => optimizer.Step());
+        e.Message.ShouldContain("parameters[1] ('fc.bias', shape [2])");
+        a.ToArray<double>().ShouldBe([1, 2, 3], "the first parameter was updated before the step threw");
+    }
+
+    [TestCaseSource(nameof(AllOptimizers))]
+    public void Step_DisposedGradient_ThrowsBeforeChangingAnyParameter(Func<IEnumerable<Tensor>, Optimizer> create)
+    {
+        var a = Param(1, 2, 3);
+        var b = Param(4, 5);
+        var optimizer = create([a, b]);
+        a.Grad = Tensor.FromArray(new double[] { 1, 1, 1 }, 3);
+        b.Grad = Tensor.FromArray(new double[] { 1, 1 }, 2);
+        b.Grad.Dispose();
+        var e = Should.Throw<ObjectDisposedException>(() => optimizer.Step());
+        e.Message.ShouldContain("Grad of parameters[1]");
+        a.ToArray<double>().ShouldBe([1, 2, 3]);
+        Should.Throw<ObjectDisposedException>(() => optimizer.ZeroGrad());
+        a.Grad!.ToArray<double>().ShouldBe([1, 1, 1], "ZeroGrad cleared a gradient before it threw");
+        b.Grad = null;
+        optimizer.Step();
+        a.ToArray<double>().ShouldNotBe([1, 2, 3]);
+    }
 }

@@ -162,6 +162,36 @@ public sealed class AutogradDocExamples
             """);
     }
 
+    [Test]
+    public void ReleasingMemoryEarly_DisposedResultsAreReusedAndThrowAfterwards()
+    {
+        Tensor? kept = null;
+        long allocated = 0;
+        DocRunner.ShouldPrintItsComments(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var x = Tensor.Randn([1 << 20], new Generator(0));
+            for (int step = 0; step < 100; step++)
+            {
+                using var y = x.Sigmoid();   // from the second step on, y reuses the array the last y gave back
+                // ... use y ...
+            }
+
+            var z = x.Exp();
+            z.Dispose();
+            z.Dispose();                     // a second Dispose does nothing
+            Console.WriteLine(z);            // tensor(<disposed>, shape=(1048576,))
+            Console.WriteLine(z.Shape[0]);   // 1048576: metadata stays readable
+            // z.Sum() throws ObjectDisposedException: This tensor (shape [1048576], Float32) was disposed; ...
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            kept = z;
+        });
+        // x, the first y and z: three 4 MB arrays, not 101.
+        allocated.ShouldBeLessThan(4L * 4 * (1 << 20));
+        Should.Throw<ObjectDisposedException>(() => kept!.Sum()).Message
+            .ShouldStartWith("This tensor (shape [1048576], Float32) was disposed; ");
+    }
+
     sealed class Cube : Function
     {
         protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
