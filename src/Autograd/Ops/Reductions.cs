@@ -68,11 +68,48 @@ public sealed partial class Tensor
     /// <summary>The smallest value along <paramref name="dim"/>; the gradient goes to its position.</summary>
     public Tensor Min(int dim, bool keepDim = false) => SelectExtreme(dim, keepDim, max: false);
 
-    /// <summary>The largest element (0-d). The gradient goes to the first maximum (PyTorch splits it evenly among ties).</summary>
-    public Tensor Max() => Reshape(-1).Max(0);
+    /// <summary>
+    /// The largest element (0-d; NaN if any element is NaN). d/dx_i = 1/k for the k elements equal
+    /// to the maximum (the NaNs when it is NaN), 0 elsewhere: ties share the gradient evenly, as
+    /// PyTorch's <c>evenly_distribute_backward</c>.
+    /// </summary>
+    public Tensor Max() => ExtremeAll(max: true);
 
-    /// <summary>The smallest element (0-d).</summary>
-    public Tensor Min() => Reshape(-1).Min(0);
+    /// <summary>The smallest element (0-d); ties share the gradient evenly, as in <see cref="Max()"/>.</summary>
+    public Tensor Min() => ExtremeAll(max: false);
+
+    private Tensor ExtremeAll(bool max)
+    {
+        Tensor r;
+        using (Tape.NoGrad()) r = max ? Reshape(-1).Max(0) : Reshape(-1).Min(0);
+        var x = Detach();
+        return Tape.Record(r, max ? "Max" : "Min", [this], g =>
+        {
+            // mask = (x == value), or isnan(x) when the value is NaN; gradient g / mask.sum() on
+            // the mask and +0 elsewhere (PyTorch fills zeros, then writes grad / count).
+            var mask = TieMask(x, r.Item());
+            return [Where(mask.Mask, g / mask.Count, Scalar(0, g.DType))];
+        }, this);
+    }
+
+    /// <summary>A 0/1 tensor marking the elements of <paramref name="x"/> equal to <paramref name="value"/> (the NaNs when it is NaN), and how many there are.</summary>
+    private static (Tensor Mask, double Count) TieMask(Tensor x, double value)
+    {
+        var mask = Empty((int[])x.Dims.Clone(), DType.Int64);
+        var m = mask.Buffer<long>();
+        bool nan = double.IsNaN(value);
+        long count = 0;
+        switch (x.Data)
+        {
+            case float[] f:
+                for (int i = 0; i < f.Length; i++) count += m[i] = (nan ? float.IsNaN(f[i]) : f[i] == (float)value) ? 1 : 0;
+                break;
+            case double[] d:
+                for (int i = 0; i < d.Length; i++) count += m[i] = (nan ? double.IsNaN(d[i]) : d[i] == value) ? 1 : 0;
+                break;
+        }
+        return (mask, count);
+    }
 
     /// <summary>The index (Int64) of the largest value along <paramref name="dim"/>, the first on ties.</summary>
     public Tensor ArgMax(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, max: true);

@@ -439,12 +439,12 @@ public sealed class DocExamples
     }
 
     [Test]
-    public void PyTorchMapping_MaxOfTies_FirstElementGetsTheGradient() => DocRunner.ShouldPrintItsComments(() =>
+    public void PyTorchMapping_MaxOfTies_TiesShareTheGradient() => DocRunner.ShouldPrintItsComments(() =>
     {
         var v = Tensor.FromArray([1f, 3f, 3f]);
         v.RequiresGrad = true;
         v.Max().Backward();
-        Console.WriteLine(v.Grad);   // tensor([0., 1., 0.], shape=(3,))
+        Console.WriteLine(v.Grad);   // tensor([0.0000, 0.5000, 0.5000], shape=(3,))
     });
 
     [Test]
