@@ -327,9 +327,9 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         if (Tape.IsGradEnabled || layout.Probabilities || labelSmoothing > 0 || layout.Inner != 1 || !NeedsInputGrad(0)
             || (reduction == Reduction.Mean && _counted == 0))
             return null;
-        // As IndexTargets: s = -(g / Σw) for the mean, else -g; the Where that zeroes the
-        // non-target classes runs when Σw (either count of it) is 0 under the mean.
-        bool plusZero = (_totalWeight == 0 || _smoothWeight == 0) && reduction == Reduction.Mean;
+        // As IndexTargets: s = -(g / Σw) for the mean, else -g; without label smoothing its Where
+        // writes +0 on the non-target classes (PyTorch's zeroed gradient), whatever the reduction.
+        const bool plusZero = true;
         var r = Tensor.Uninitialized((int[])x.Dims.Clone(), x.DType);
         if (x.DType == DType.Float32) Run<float>(gradOutput, target, weight, logp, plusZero, r);
         else Run<double>(gradOutput, target, weight, logp, plusZero, r);
@@ -415,10 +415,11 @@ internal static class ClassificationGradients
         var gNll = labelSmoothing > 0 ? g * (1 - labelSmoothing) : g;
         var sNll = reduction == Reduction.Mean ? -(gNll / total) : -gNll;
         var a = targetWeights * sNll;
-        // Σ w[t] = 0 with targets present (all their weights 0): s is infinite, and PyTorch writes
-        // 0 · inf = NaN at the targets only; keep the 0 · inf off the other classes.
+        // PyTorch writes w[t] · s at the targets into zeros, so the other classes hold +0, where
+        // 0 · s would give -0 (for s < 0) and, when Σ w[t] = 0 with targets present (all their
+        // weights 0: s infinite), 0 · inf = NaN; PyTorch has that NaN at the targets only.
         bool infinite = (totalWeight == 0 || smoothWeight == 0) && reduction == Reduction.Mean;
-        if (infinite)
+        if (infinite || !(labelSmoothing > 0))
             a = Tensor.Where(TargetWeights(layout, target, null, ignoreIndex, shape, dtype), a, Tensor.Scalar(0, dtype));
         if (!(labelSmoothing > 0)) return a;
 

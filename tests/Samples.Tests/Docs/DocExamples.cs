@@ -250,8 +250,8 @@ public sealed class DocExamples
         Console.WriteLine(Tape.Grad(nll, [logProbs])[0]);   // -1/N at each target, 0 elsewhere
     }, """
         1.2161754369735718 1.2161754369735718
-        tensor([[-0.0000, -0.5000, -0.0000],
-                [-0.5000, -0.0000, -0.0000]], shape=(2, 3))
+        tensor([[ 0.0000, -0.5000,  0.0000],
+                [-0.5000,  0.0000,  0.0000]], shape=(2, 3))
         """);
 
     // ------------------------------------------------------------------ losses.md: regression losses
