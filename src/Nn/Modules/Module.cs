@@ -237,7 +237,9 @@ public abstract partial class Module
     /// that requires grad, keeps its name and has its gradient (if any) converted too; a tensor
     /// shared by several modules stays shared. Tensors obtained earlier (from
     /// <see cref="Parameters"/>, an optimizer) then no longer belong to the model:
-    /// create optimizers after calling this.
+    /// create optimizers after calling this. An optimizer created before refuses to step
+    /// (<see cref="InvalidOperationException"/> naming the replaced parameter) rather than
+    /// silently updating tensors the model no longer uses.
     /// </summary>
     /// <param name="dtype">Float32 or Float64.</param>
     /// <returns>This module.</returns>
@@ -260,6 +262,7 @@ public abstract partial class Module
                     replacement.Name = old.Name;
                     if (old.Grad is Tensor grad) replacement.Grad = grad.Detach().To(dtype);
                     converted.Add(old, replacement);
+                    ReplacedParameters.Mark(old, $"{TypeName}.To({dtype})");
                 }
                 slot.Value = replacement;
             }

@@ -229,4 +229,26 @@ public sealed class TrainingMisuseTests
         opt.Step();
         model.Weight.ToArray<double>().ShouldNotBe(before);
     }
+    [Test]
+    [Category("Regression")]
+    public void OptimizerBuiltBeforeModuleTo_RefusesToStep_InsteadOfSilentlyUpdatingTheOldTensors()
+    {
+        // PyTorch's module.double() keeps the Parameter objects, so an optimizer built before it
+        // still trains the model. Here To puts new tensors in the model: an optimizer built before
+        // would update tensors the model no longer uses (training silently stops). It must refuse,
+        // naming the parameter and the conversion, and change nothing.
+        var model = new Sequential(new Linear(2, 1, generator: new Generator(1)));
+        var stale = new Adam(model.Parameters());
+        model.To(DType.Float64);
+        foreach (var p in stale.Parameters) p.Grad = Tensor.OnesLike(p);
+        var before = stale.Parameters.Select(p => p.ToArray<double>()).ToList();
+        var e = Should.Throw<InvalidOperationException>(() => stale.Step());
+        e.Message.ShouldContain("parameters[0] ('weight', shape [1, 2]) was replaced by Sequential.To(Float64)");
+        e.Message.ShouldContain("Create the optimizer after converting the model");
+        stale.Parameters.Select(p => p.ToArray<double>()).ShouldBe(before);
+        // The old tensors stay readable, and a new optimizer trains the converted model.
+        var opt = new SGD(model.Parameters(), 0.5);
+        F.MseLoss(model.Forward(Tensor.Ones([4, 2], DType.Float64)), Tensor.Zeros([4, 1], DType.Float64)).Backward();
+        opt.Step();
+    }
 }
