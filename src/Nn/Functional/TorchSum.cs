@@ -1,0 +1,66 @@
+using System.Numerics;
+
+namespace Autograd.Nn;
+
+/// <summary>
+/// The order in which PyTorch 1.13's CPU sum kernel (cascade_sum in ReduceOps/SumKernel.cpp) adds
+/// float32 and float64 values, reproduced so that sums of many terms round as PyTorch's do.
+/// </summary>
+internal static class TorchSum
+{
+    /// <summary>
+    /// Σ x over a contiguous run: with at least one SIMD vector (8 floats, 4 doubles), one partial
+    /// sum per lane (each added like <see cref="Strided"/>), then the leftover tail in order, then
+    /// the lanes in order; shorter runs as <see cref="Strided"/>.
+    /// </summary>
+    public static T Contiguous<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        if (x.Length < lanes) return Strided(x, 0, 1, x.Length);
+        int vectors = x.Length / lanes;
+        T s = T.Zero;
+        for (int k = vectors * lanes; k < x.Length; k++) s += x[k];
+        for (int j = 0; j < lanes; j++) s += Strided(x, j, lanes, vectors);
+        return s;
+    }
+
+    /// <summary>
+    /// Σ x[start + i·stride] for i &lt; count, as PyTorch's row_sum: four interleaved accumulators,
+    /// each a cascade (see <see cref="Cascade"/>), the remainder added to the first, then combined in order.
+    /// </summary>
+    public static T Strided<T>(ReadOnlySpan<T> x, int start, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = count / 4;
+        Span<T> p = stackalloc T[4];
+        for (int k = 0; k < 4; k++) p[k] = Cascade(x, start + k * stride, 4 * stride, rows);
+        for (int i = rows * 4; i < count; i++) p[0] += x[start + i * stride];
+        return p[0] + p[1] + p[2] + p[3];
+    }
+
+    /// <summary>
+    /// Σ x[start + i·stride] for i &lt; count as PyTorch's multi_row_sum adds one column: 4 levels of
+    /// partial sums, a level carried up every 2^max(4, ⌈log2 count⌉ / 4) terms.
+    /// </summary>
+    public static T Cascade<T>(ReadOnlySpan<T> x, int start, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int levels = 4;
+        int levelPower = Math.Max(4, ClassificationLossKernels.CeilLog2(count) / levels);
+        int step = 1 << levelPower;
+        long mask = step - 1;
+        Span<T> acc = stackalloc T[levels];
+        acc.Clear();
+        int i = 0;
+        while (i + step <= count)
+        {
+            for (int j = 0; j < step; j++, i++) acc[0] += x[start + i * stride];
+            for (int j = 1; j < levels; j++)
+            {
+                acc[j] += acc[j - 1];
+                acc[j - 1] = T.Zero;
+                if ((i & (mask << (j * levelPower))) != 0) break;
+            }
+        }
+        for (; i < count; i++) acc[0] += x[start + i * stride];
+        return acc[0] + acc[1] + acc[2] + acc[3];
+    }
+}
