@@ -281,7 +281,11 @@ internal static class SoftmaxKernels
         }
         else
         {
-            TensorPrimitives.Exp(d, d);
+            // Sleef's exp, as PyTorch's vectorised softmax (and bit-reproducible, which
+            // TensorPrimitives.Exp is not: see SleefDouble).
+            if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(d), MemoryMarshal.Cast<T, float>(d));
+            else if (typeof(T) == typeof(double)) SleefDouble.Exp(MemoryMarshal.Cast<T, double>(d), MemoryMarshal.Cast<T, double>(d));
+            else TensorPrimitives.Exp(d, d);
             T sum = TensorPrimitives.Sum(d);
             TensorPrimitives.Divide(d, sum, d);
         }

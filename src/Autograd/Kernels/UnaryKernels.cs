@@ -6,7 +6,10 @@ namespace Autograd.Kernels;
 
 internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu }
 
-/// <summary>Elementwise unary maps, through TensorPrimitives where it has the operation.</summary>
+/// <summary>
+/// Elementwise unary maps, through TensorPrimitives where it has the operation; exp and sigmoid
+/// through Sleef's exp (<see cref="SleefFloat"/>, <see cref="SleefDouble"/>), as PyTorch.
+/// </summary>
 internal static class UnaryKernels
 {
     /// <summary>
@@ -25,14 +28,21 @@ internal static class UnaryKernels
         switch (kind)
         {
             case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;
-            case UnaryKind.Exp: TensorPrimitives.Exp(x, d); break;
+            case UnaryKind.Exp:
+                // As torch.exp computes it (Sleef's exp, in its vector kernel and its tail): the same
+                // bits as PyTorch on every call and at every offset, which TensorPrimitives.Exp is not.
+                if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+                else if (typeof(T) == typeof(double)) SleefDouble.Exp(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
+                else TensorPrimitives.Exp(x, d);
+                break;
             case UnaryKind.Log: TensorPrimitives.Log(x, d); break;
             case UnaryKind.Sqrt: TensorPrimitives.Sqrt(x, d); break;
             case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;
             case UnaryKind.Sigmoid:
-                // Float32 as torch.sigmoid computes it (Sleef's exp): the same bits as PyTorch,
-                // and several times faster than TensorPrimitives.Sigmoid.
+                // As torch.sigmoid's vector kernel computes it (1 / (1 + Sleef exp(0 - x))): the same
+                // bits as PyTorch, deterministic, and several times faster than TensorPrimitives.Sigmoid.
                 if (typeof(T) == typeof(float)) SleefFloat.Sigmoid(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+                else if (typeof(T) == typeof(double)) SleefDouble.Sigmoid(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
                 else TensorPrimitives.Sigmoid(x, d);
                 break;
             case UnaryKind.Tanh:

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+// Beside SleefFloat, in namespace Autograd.
+namespace Autograd;
+
+/// <summary>
+/// Sleef's float64 <c>exp</c> (<c>xexp</c>, the u10 variant of Sleef 3.5 as built for AVX2 with
+/// FMA: <c>Sleef_expd4_u10avx2</c>), the exp of PyTorch's vectorised CPU kernels
+/// (<c>Vectorized&lt;double&gt;::exp</c>), reproduced operation for operation so that exp and sigmoid
+/// match PyTorch bit for bit, and give the same bits on every call, at every array offset and in
+/// the scalar tail. Within 1 ulp of the true value. Checked against torch.exp / torch.sigmoid on
+/// 4096 values (tools/gen_sleef_double_fixtures.py).
+/// </summary>
+internal static class SleefDouble
+{
+    private const double RLn2 = 1.442695040888963407359924681001892137426645954152985934135449406931;
+    private const double L2U = .69314718055966295651160180568695068359375; // ln 2, upper bits (Cody-Waite)
+    private const double L2L = .28235290563031577122588448175013436025525412068e-12; // ln 2 - L2U
+    private const double OverflowBound = 709.78271114955742909217217426; // above: +inf
+    private const double UnderflowBound = -1000; // below: 0 (between -745.2 and here 2^q underflows to 0 by itself)
+
+    // Sleef's degree-10 polynomial for (e^s - 1 - s - s^2/2) / s^3, highest coefficient first.
+    private const double C9 = +0.2081276378237164457e-8;
+    private const double C8 = +0.2511210703042288022e-7;
+    private const double C7 = +0.2755762628169491192e-6;
+    private const double C6 = +0.2755723402025388239e-5;
+    private const double C5 = +0.2480158687479686264e-4;
+    private const double C4 = +0.1984126989855865850e-3;
+    private const double C3 = +0.1388888888914497797e-2;
+    private const double C2 = +0.8333333333314938210e-2;
+    private const double C1 = +0.4166666666666602598e-1;
+    private const double C0 = +0.1666666666666669072e+0;
+
+    /// <summary>
+    /// e^d: d = q ln2 + s (Cody-Waite, two parts of ln 2), a polynomial in s evaluated by Estrin's
+    /// scheme (Sleef's POLY10), then Horner steps for 1/2, 1, 1, times 2^q.
+    /// </summary>
+    public static double Exp(double d)
+    {
+        double q = Math.Round(d * RLn2); // round half to even, as roundpd
+        double s = Math.FusedMultiplyAdd(q, -L2U, d);
+        s = Math.FusedMultiplyAdd(q, -L2L, s);
+        double s2 = s * s, s4 = s2 * s2, s8 = s4 * s4;
+        double p98 = Math.FusedMultiplyAdd(s, C9, C8);
+        double p74 = Math.FusedMultiplyAdd(s2, Math.FusedMultiplyAdd(s, C7, C6), Math.FusedMultiplyAdd(s, C5, C4));
+        double p30 = Math.FusedMultiplyAdd(s2, Math.FusedMultiplyAdd(s, C3, C2), Math.FusedMultiplyAdd(s, C1, C0));
+        double u = Math.FusedMultiplyAdd(s8, p98, Math.FusedMultiplyAdd(s4, p74, p30));
+        u = Math.FusedMultiplyAdd(u, s, 0.5);
+        u = Math.FusedMultiplyAdd(u, s, 1);
+        u = Math.FusedMultiplyAdd(u, s, 1);
+        if (double.IsNaN(d)) return d;
+        if (d > OverflowBound) return double.PositiveInfinity;
+        if (d < UnderflowBound) return 0;
+        int e = (int)q;
+        int half = e >> 1; // 2^q in two factors, so that neither over- or underflows on its own
+        return u * Pow2(half) * Pow2(e - half);
+    }
+
+    private static double Pow2(int q) => BitConverter.Int64BitsToDouble((long)(q + 0x3ff) << 52);
+
+    /// <summary><see cref="Exp(double)"/> on 4 lanes at once (the same operations, so the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Exp(Vector256<double> d)
+    {
+        var q = Vector256.Round(d * Vector256.Create(RLn2));
+        var s = Vector256.FusedMultiplyAdd(q, Vector256.Create(-L2U), d);
+        s = Vector256.FusedMultiplyAdd(q, Vector256.Create(-L2L), s);
+        var s2 = s * s;
+        var s4 = s2 * s2;
+        var s8 = s4 * s4;
+        var p98 = Vector256.FusedMultiplyAdd(s, Vector256.Create(C9), Vector256.Create(C8));
+        var p74 = Vector256.FusedMultiplyAdd(s2,
+            Vector256.FusedMultiplyAdd(s, Vector256.Create(C7), Vector256.Create(C6)),
+            Vector256.FusedMultiplyAdd(s, Vector256.Create(C5), Vector256.Create(C4)));
+        var p30 = Vector256.FusedMultiplyAdd(s2,
+            Vector256.FusedMultiplyAdd(s, Vector256.Create(C3), Vector256.Create(C2)),
+            Vector256.FusedMultiplyAdd(s, Vector256.Create(C1), Vector256.Create(C0)));
+        var u = Vector256.FusedMultiplyAdd(s8, p98, Vector256.FusedMultiplyAdd(s4, p74, p30));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(0.5));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(1.0));
+        u = Vector256.FusedMultiplyAdd(u, s, Vector256.Create(1.0));
+        // q is a whole number; half = q >> 1 as floor(q / 2), exactly. Lanes outside the bounds
+        // (where the factors are meaningless) are replaced below; NaN stays NaN through the products.
+        var half = Vector256.Floor(q * Vector256.Create(0.5));
+        u = u * Pow2(half) * Pow2(q - half);
+        u = Vector256.ConditionalSelect(Vector256.GreaterThan(d, Vector256.Create(OverflowBound)), Vector256.Create(double.PositiveInfinity), u);
+        return Vector256.ConditionalSelect(Vector256.LessThan(d, Vector256.Create(UnderflowBound)), Vector256<double>.Zero, u);
+    }
+
+    /// <summary>
+    /// 2^k for a whole k with -1023 &lt; k &lt; 1024 (k + 1.5 2^52 has k in its low mantissa bits;
+    /// the low 11 bits of k + 1023 become the exponent field), without a float-to-int conversion,
+    /// which AVX2 lacks for 64-bit lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Pow2(Vector256<double> k) =>
+        Vector256.ShiftLeft((k + Vector256.Create(6755399441055744.0)).AsInt64() + Vector256.Create(0x3ffL), 52).AsDouble();
+
+    /// <summary><c>d[i] = e^x[i]</c>, 4 at a time; the tail through the scalar form (the same bits).</summary>
+    public static void Exp(ReadOnlySpan<double> x, Span<double> d)
+    {
+        if (d.Length < x.Length) throw new ArgumentException("Destination too short.", nameof(d));
+        ref double xs = ref MemoryMarshal.GetReference(x);
+        ref double ds = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4) Exp(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Exp(Unsafe.Add(ref xs, i));
+    }
+
+    /// <summary>
+    /// <c>d[i] = 1 / (1 + e^(0 - x[i]))</c>, 4 at a time: torch.sigmoid's float64 vector kernel
+    /// (negate, Sleef exp, add one, divide one by it). PyTorch's own scalar tail (the last
+    /// <c>n % 8</c> elements) uses std::exp instead; here the tail uses the same Sleef exp, so
+    /// every element gives the same bits wherever it lies.
+    /// </summary>
+    public static void Sigmoid(ReadOnlySpan<double> x, Span<double> d)
+    {
+        if (d.Length < x.Length) throw new ArgumentException("Destination too short.", nameof(d));
+        ref double xs = ref MemoryMarshal.GetReference(x);
+        ref double ds = ref MemoryMarshal.GetReference(d);
+        var one = Vector256.Create(1.0);
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4)
+            (one / (one + Exp(Vector256<double>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i)))).StoreUnsafe(ref ds, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = 1.0 / (1.0 + Exp(0.0 - Unsafe.Add(ref xs, i)));
+    }
+}
