@@ -145,6 +145,17 @@ internal static class SleefFloat
         return sHi + sLo;
     }
 
+    /// <summary><c>d[i] = ln x[i]</c>, 8 at a time; the tail through the scalar form (the same bits).</summary>
+    public static void Log(ReadOnlySpan<float> x, Span<float> d)
+    {
+        if (d.Length < x.Length) throw new ArgumentException("Destination too short.", nameof(d));
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ds = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8) Log(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Log(Unsafe.Add(ref xs, i));
+    }
+
     private static (Vector256<float> Hi, Vector256<float> Lo) Add2(Vector256<float> x, Vector256<float> y)
     {
         var s = x + y;

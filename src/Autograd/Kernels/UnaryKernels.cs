@@ -7,8 +7,8 @@ namespace Autograd.Kernels;
 internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu }
 
 /// <summary>
-/// Elementwise unary maps, through TensorPrimitives where it has the operation; exp and sigmoid
-/// through Sleef's exp (<see cref="SleefFloat"/>, <see cref="SleefDouble"/>), as PyTorch.
+/// Elementwise unary maps, through TensorPrimitives where it has the operation; exp, sigmoid and
+/// log through Sleef's exp and log (<see cref="SleefFloat"/>, <see cref="SleefDouble"/>), as PyTorch.
 /// </summary>
 internal static class UnaryKernels
 {
@@ -35,7 +35,13 @@ internal static class UnaryKernels
                 else if (typeof(T) == typeof(double)) SleefDouble.Exp(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
                 else TensorPrimitives.Exp(x, d);
                 break;
-            case UnaryKind.Log: TensorPrimitives.Log(x, d); break;
+            case UnaryKind.Log:
+                // As torch.log computes it (Sleef's log, Sleef_logf8_u10 / Sleef_logd4_u10, in its
+                // vector kernel and its padded tail): the same bits as PyTorch, at every offset.
+                if (typeof(T) == typeof(float)) SleefFloat.Log(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+                else if (typeof(T) == typeof(double)) SleefDouble.Log(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
+                else TensorPrimitives.Log(x, d);
+                break;
             case UnaryKind.Sqrt: TensorPrimitives.Sqrt(x, d); break;
             case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;
             case UnaryKind.Sigmoid:
