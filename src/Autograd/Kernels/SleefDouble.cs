@@ -263,4 +263,175 @@ internal static class SleefDouble
             (one / (one + Exp(Vector256<double>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i)))).StoreUnsafe(ref ds, (nuint)i);
         for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = 1.0 / (1.0 + Exp(0.0 - Unsafe.Add(ref xs, i)));
     }
+
+    // Sleef's xtanh (Sleef_tanhd4_u10avx2, torch.tanh's float64 kernel): e^|x| in double-double
+    // arithmetic (expk2), then (e - 1/e) / (e + 1/e) in double-double; 1 above 18.714973875.
+    // Constants as read from libsleef.so.3.5.1.
+    private const double TanhL2U = 0.693147180559663; // 0x3fe62e42fefa3000
+    private const double TanhL2L = 2.8235290563031577e-13; // 0x3d53de6af278ece6
+    private const double T9 = 1.602472219709932e-10; // 0x3de60632a887194c
+    private const double T8 = 2.092255183563157e-09;
+    private const double T7 = 2.5052300237826445e-08;
+    private const double T6 = 2.7557248009021353e-07;
+    private const double T5 = 2.7557318923860444e-06;
+    private const double T4 = 2.480158735605815e-05;
+    private const double T3 = 0.00019841269841480719;
+    private const double T2 = 0.0013888888888867633;
+    private const double T1 = 0.008333333333333347;
+    private const double T0 = 0.0416666666666667; // 0x3fa555555555555a
+    private const double TanhSixth = 0.16666666666666666; // 0x3fc5555555555555
+    private const double TanhOne = 18.714973875; // above, tanh rounds to 1
+
+    /// <summary>
+    /// tanh x (Sleef's <c>xtanh</c>, the u10 tanh of Sleef 3.5 for AVX2 with FMA, as torch.tanh
+    /// calls it): d = e^|x| as a double-double (Cody-Waite reduction, a degree-10 polynomial by
+    /// Estrin's scheme, the low terms in double-double), then (d - 1/d) / (d + 1/d) in
+    /// double-double, rounded once; 1 for |x| &gt; 18.714973875 and where the computation
+    /// overflows; the sign of x; NaN for NaN.
+    /// </summary>
+    public static double Tanh(double x)
+    {
+        double y = Math.Abs(x);
+        double q = Math.Round((y + 0.0) * RLn2); // round half to even, as roundpd
+        double p = q * -TanhL2U;
+        double sHi = p + y, v = sHi - y;
+        double sLo = ((p - v) + (y - (sHi - v))) + 0.0;
+        p = q * -TanhL2L;
+        double s2 = p + sHi;
+        v = s2 - sHi;
+        sLo += (p - v) + (sHi - (s2 - v));
+        sHi = s2;
+        // t = 1/2 + s/6 (ddmul, ddadd), 1 + t s, 1 + t s (ddmul, ddadd)
+        double mHi = sHi * TanhSixth;
+        double mLo = Math.FusedMultiplyAdd(sLo, TanhSixth, Math.FusedMultiplyAdd(sHi, TanhSixth, -mHi));
+        double tHi = mHi + 0.5;
+        double tLo = mLo + (mHi + (0.5 - tHi));
+        mHi = tHi * sHi;
+        mLo = Math.FusedMultiplyAdd(sLo, tHi, Math.FusedMultiplyAdd(sHi, tLo, Math.FusedMultiplyAdd(tHi, sHi, -mHi)));
+        tHi = mHi + 1;
+        tLo = (mHi + (1 - tHi)) + mLo;
+        mHi = tHi * sHi;
+        mLo = Math.FusedMultiplyAdd(tHi, sLo, Math.FusedMultiplyAdd(sHi, tLo, Math.FusedMultiplyAdd(tHi, sHi, -mHi)));
+        // s^2, s^4 (ddsqu), s^8; the polynomial u
+        double q2Hi = sHi * sHi;
+        double q2Lo = Math.FusedMultiplyAdd(sLo, sHi + sHi, Math.FusedMultiplyAdd(sHi, sHi, -q2Hi));
+        double q4Hi = q2Hi * q2Hi;
+        double q4Lo = Math.FusedMultiplyAdd(q2Lo, q2Hi + q2Hi, Math.FusedMultiplyAdd(q2Hi, q2Hi, -q4Hi));
+        double s8 = q4Hi * q4Hi;
+        double p98 = Math.FusedMultiplyAdd(sHi, T9, T8);
+        double p74 = Math.FusedMultiplyAdd(q2Hi, Math.FusedMultiplyAdd(sHi, T7, T6), Math.FusedMultiplyAdd(sHi, T5, T4));
+        double p30 = Math.FusedMultiplyAdd(q2Hi, Math.FusedMultiplyAdd(sHi, T3, T2), Math.FusedMultiplyAdd(sHi, T1, T0));
+        double u = Math.FusedMultiplyAdd(s8, p98, Math.FusedMultiplyAdd(q4Hi, p74, p30));
+        // t = 1 + t s (ddadd), + s^4 u (ddmul, ddadd)
+        tHi = mHi + 1;
+        tLo = mLo + (mHi + (1 - tHi));
+        double wHi = u * q4Hi;
+        double wLo = Math.FusedMultiplyAdd(q4Lo, u, Math.FusedMultiplyAdd(u, q4Hi, -wHi));
+        double dHi = wHi + tHi;
+        double dLo = wLo + ((wHi + (tHi - dHi)) + tLo);
+        // times 2^q
+        int e = (int)q;
+        int half = e >> 1;
+        double pa = Pow2(half), pb = Pow2(e - half);
+        dHi = dHi * pa * pb;
+        dLo = dLo * pa * pb;
+        // 1/d (ddrec), (d - 1/d) / (d + 1/d) (ddadd2 twice, dddiv)
+        double r = 1 / dHi;
+        double rLo = r * Math.FusedMultiplyAdd(-dLo, r, Math.FusedMultiplyAdd(-dHi, r, 1));
+        double numHi = dHi - r;
+        v = numHi - dHi;
+        double numLo = ((-r - v) + (dHi - (numHi - v))) + (dLo - rLo);
+        double denHi = r + dHi;
+        v = denHi - dHi;
+        double denLo = ((r - v) + (dHi - (denHi - v))) + (rLo + dLo);
+        double t = 1 / denHi;
+        double zHi = numHi * t;
+        double z = Math.FusedMultiplyAdd(-denLo, t, Math.FusedMultiplyAdd(-denHi, t, 1));
+        double zLo = Math.FusedMultiplyAdd(zHi, z, Math.FusedMultiplyAdd(t, numLo, Math.FusedMultiplyAdd(t, numHi, -zHi)));
+        double result = zLo + zHi;
+        if (y > TanhOne || double.IsNaN(result)) result = 1;
+        result = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(result) ^ (BitConverter.DoubleToInt64Bits(x) & long.MinValue));
+        return double.IsNaN(x) ? BitConverter.Int64BitsToDouble(-1) : result; // NaN as all ones, as Sleef's or
+    }
+
+    /// <summary><see cref="Tanh(double)"/> on 4 lanes at once (the same operations, so the same bits).</summary>
+    public static Vector256<double> Tanh(Vector256<double> x)
+    {
+        var y = Vector256.Abs(x);
+        var q = Vector256.Round((y + Vector256<double>.Zero) * Vector256.Create(RLn2));
+        var p = q * Vector256.Create(-TanhL2U);
+        var sHi = p + y;
+        var v = sHi - y;
+        var sLo = ((p - v) + (y - (sHi - v))) + Vector256<double>.Zero;
+        p = q * Vector256.Create(-TanhL2L);
+        var s2 = p + sHi;
+        v = s2 - sHi;
+        sLo += (p - v) + (sHi - (s2 - v));
+        sHi = s2;
+        var sixth = Vector256.Create(TanhSixth);
+        var half1 = Vector256.Create(0.5);
+        var one = Vector256.Create(1.0);
+        var mHi = sHi * sixth;
+        var mLo = Vector256.FusedMultiplyAdd(sLo, sixth, Vector256.FusedMultiplyAdd(sHi, sixth, -mHi));
+        var tHi = mHi + half1;
+        var tLo = mLo + (mHi + (half1 - tHi));
+        mHi = tHi * sHi;
+        mLo = Vector256.FusedMultiplyAdd(sLo, tHi, Vector256.FusedMultiplyAdd(sHi, tLo, Vector256.FusedMultiplyAdd(tHi, sHi, -mHi)));
+        tHi = mHi + one;
+        tLo = (mHi + (one - tHi)) + mLo;
+        mHi = tHi * sHi;
+        mLo = Vector256.FusedMultiplyAdd(tHi, sLo, Vector256.FusedMultiplyAdd(sHi, tLo, Vector256.FusedMultiplyAdd(tHi, sHi, -mHi)));
+        var q2Hi = sHi * sHi;
+        var q2Lo = Vector256.FusedMultiplyAdd(sLo, sHi + sHi, Vector256.FusedMultiplyAdd(sHi, sHi, -q2Hi));
+        var q4Hi = q2Hi * q2Hi;
+        var q4Lo = Vector256.FusedMultiplyAdd(q2Lo, q2Hi + q2Hi, Vector256.FusedMultiplyAdd(q2Hi, q2Hi, -q4Hi));
+        var s8 = q4Hi * q4Hi;
+        var p98 = Vector256.FusedMultiplyAdd(sHi, Vector256.Create(T9), Vector256.Create(T8));
+        var p74 = Vector256.FusedMultiplyAdd(q2Hi,
+            Vector256.FusedMultiplyAdd(sHi, Vector256.Create(T7), Vector256.Create(T6)),
+            Vector256.FusedMultiplyAdd(sHi, Vector256.Create(T5), Vector256.Create(T4)));
+        var p30 = Vector256.FusedMultiplyAdd(q2Hi,
+            Vector256.FusedMultiplyAdd(sHi, Vector256.Create(T3), Vector256.Create(T2)),
+            Vector256.FusedMultiplyAdd(sHi, Vector256.Create(T1), Vector256.Create(T0)));
+        var u = Vector256.FusedMultiplyAdd(s8, p98, Vector256.FusedMultiplyAdd(q4Hi, p74, p30));
+        tHi = mHi + one;
+        tLo = mLo + (mHi + (one - tHi));
+        var wHi = u * q4Hi;
+        var wLo = Vector256.FusedMultiplyAdd(q4Lo, u, Vector256.FusedMultiplyAdd(u, q4Hi, -wHi));
+        var dHi = wHi + tHi;
+        var dLo = wLo + ((wHi + (tHi - dHi)) + tLo);
+        // q is a whole number, |q| <= 27 wherever the result is used (other lanes become 1 below).
+        var half = Vector256.Floor(q * half1);
+        var pa = Pow2(half);
+        var pb = Pow2(q - half);
+        dHi = dHi * pa * pb;
+        dLo = dLo * pa * pb;
+        var r = one / dHi;
+        var rLo = r * Vector256.FusedMultiplyAdd(-dLo, r, Vector256.FusedMultiplyAdd(-dHi, r, one));
+        var numHi = dHi - r;
+        v = numHi - dHi;
+        var numLo = ((-r - v) + (dHi - (numHi - v))) + (dLo - rLo);
+        var denHi = r + dHi;
+        v = denHi - dHi;
+        var denLo = ((r - v) + (dHi - (denHi - v))) + (rLo + dLo);
+        var t = one / denHi;
+        var zHi = numHi * t;
+        var z = Vector256.FusedMultiplyAdd(-denLo, t, Vector256.FusedMultiplyAdd(-denHi, t, one));
+        var zLo = Vector256.FusedMultiplyAdd(zHi, z, Vector256.FusedMultiplyAdd(t, numLo, Vector256.FusedMultiplyAdd(t, numHi, -zHi)));
+        var result = zLo + zHi;
+        result = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256.Create(TanhOne)) | ~Vector256.Equals(result, result), one, result);
+        result ^= x & Vector256.Create(-0.0);
+        return result | ~Vector256.Equals(x, x); // NaN as all ones, as Sleef's or
+    }
+
+    /// <summary><c>d[i] = tanh x[i]</c>, 4 at a time; the tail through the scalar form (the same bits).</summary>
+    public static void Tanh(ReadOnlySpan<double> x, Span<double> d)
+    {
+        if (d.Length < x.Length) throw new ArgumentException("Destination too short.", nameof(d));
+        ref double xs = ref MemoryMarshal.GetReference(x);
+        ref double ds = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4) Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Tanh(Unsafe.Add(ref xs, i));
+    }
 }

@@ -156,6 +156,158 @@ internal static class SleefFloat
         for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Log(Unsafe.Add(ref xs, i));
     }
 
+    // Sleef's xtanhf (Sleef_tanhf8_u10avx2, torch.tanh's float32 kernel): e^|x| in double-float
+    // arithmetic (expk2f), then (e - 1/e) / (e + 1/e) in double-float; 1 above 8.664339742.
+    // Constants as read from libsleef.so.3.5.1.
+    private const float TanhRLn2 = 1.44269502f; // 0x3fb8aa3b
+    private const float TanhL2U = 0.693145752f; // 0x3f317200
+    private const float TanhL2L = 1.42860677e-06f; // 0x35bfbe8e
+    private const float TanhE3 = 0.000198096022f; // 0x394fb7ff
+    private const float TanhE2 = 0.00139425648f; // 0x3ab6bf7c
+    private const float TanhE1 = 0.0083334567f; // 0x3c08890d
+    private const float TanhE0 = 0.0416663736f; // 0x3d2aaa5c
+    private const float TanhSixth = 0.166666657f; // 0x3e2aaaaa
+    private const float TanhOne = 8.66434002f; // 0x410aa123 (8.664339742f): above, tanh rounds to 1
+
+    /// <summary>
+    /// tanh x (Sleef's <c>xtanhf</c>, the u10 tanh of Sleef 3.5 for AVX2 with FMA, as torch.tanh
+    /// calls it): d = e^|x| as a double-float (Cody-Waite reduction, a degree-6 polynomial, partly
+    /// in double-float), then (d - 1/d) / (d + 1/d) in double-float, rounded once; 1 for
+    /// |x| &gt; 8.664339742 and where the computation overflows; the sign of x; NaN for NaN.
+    /// </summary>
+    public static float Tanh(float x)
+    {
+        float y = MathF.Abs(x);
+        // expk2f((y, 0))
+        float q = MathF.Round((y + 0f) * TanhRLn2); // round half to even, as cvtps2dq
+        float p = q * -TanhL2U;
+        float sHi = p + y, v = sHi - y;
+        float sLo = (y - (sHi - v)) + (p - v) + 0f;
+        p = q * -TanhL2L;
+        float s2 = p + sHi;
+        v = s2 - sHi;
+        sLo += (sHi - (s2 - v)) + (p - v);
+        sHi = s2;
+        float u = MathF.FusedMultiplyAdd(TanhE3, sHi, TanhE2);
+        u = MathF.FusedMultiplyAdd(sHi, u, TanhE1);
+        u = MathF.FusedMultiplyAdd(sHi, u, TanhE0);
+        // t = (s u) + 1/6, (s t) + 1/2 (dfmul, dfadd2)
+        float mHi = sHi * u;
+        float mLo = MathF.FusedMultiplyAdd(sLo, u, MathF.FusedMultiplyAdd(sHi, u, -mHi));
+        float tHi = mHi + TanhSixth;
+        v = tHi - mHi;
+        float tLo = mLo + ((TanhSixth - v) + (mHi - (tHi - v)));
+        float nHi = tHi * sHi;
+        float nLo = MathF.FusedMultiplyAdd(sHi, tLo, MathF.FusedMultiplyAdd(sLo, tHi, MathF.FusedMultiplyAdd(sHi, tHi, -nHi)));
+        tHi = nHi + 0.5f;
+        v = tHi - nHi;
+        tLo = nLo + ((0.5f - v) + (nHi - (tHi - v)));
+        // t = s + s^2 t (dfsqu, dfmul, dfadd2)
+        float qHi = sHi * sHi;
+        float qLo = MathF.FusedMultiplyAdd(sLo, sHi + sHi, MathF.FusedMultiplyAdd(sHi, sHi, -qHi));
+        mHi = qHi * tHi;
+        mLo = MathF.FusedMultiplyAdd(qHi, tLo, MathF.FusedMultiplyAdd(tHi, qLo, MathF.FusedMultiplyAdd(qHi, tHi, -mHi)));
+        float aHi = mHi + sHi;
+        v = aHi - sHi;
+        float aLo = ((sHi - (aHi - v)) + (mHi - v)) + (mLo + sLo);
+        // t = 1 + t (dfadd), times 2^q
+        float dHi = aHi + 1f;
+        float dLo = ((1f - dHi) + aHi) + aLo;
+        int e = (int)q;
+        int half = e >> 1;
+        float pa = Pow2(half), pb = Pow2(e - half);
+        dHi = dHi * pa * pb;
+        dLo = dLo * pa * pb;
+        // 1/d (dfrec), (d - 1/d) / (d + 1/d) (dfadd twice, dfdiv)
+        float r = 1f / dHi;
+        float rLo = r * MathF.FusedMultiplyAdd(-dLo, r, MathF.FusedMultiplyAdd(-dHi, r, 1f));
+        float numHi = -r + dHi;
+        float numLo = (((dHi - numHi) + -r) + dLo) + -rLo;
+        float denHi = r + dHi;
+        float denLo = ((r + (dHi - denHi)) + dLo) + rLo;
+        float t = 1f / denHi;
+        float zHi = numHi * t;
+        float w = MathF.FusedMultiplyAdd(-denLo, t, MathF.FusedMultiplyAdd(-denHi, t, 1f));
+        float zLo = MathF.FusedMultiplyAdd(zHi, w, MathF.FusedMultiplyAdd(t, numLo, MathF.FusedMultiplyAdd(t, numHi, -zHi)));
+        float result = zLo + zHi;
+        if (y > TanhOne || float.IsNaN(result)) result = 1f;
+        result = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(result) ^ (BitConverter.SingleToInt32Bits(x) & int.MinValue));
+        return float.IsNaN(x) ? BitConverter.Int32BitsToSingle(-1) : result; // NaN as all ones, as Sleef's or
+    }
+
+    /// <summary><see cref="Tanh(float)"/> on 8 lanes at once (the same operations, so the same bits).</summary>
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var y = Vector256.Abs(x);
+        var q = Vector256.Round((y + Vector256<float>.Zero) * Vector256.Create(TanhRLn2));
+        var p = q * Vector256.Create(-TanhL2U);
+        var sHi = p + y;
+        var v = sHi - y;
+        var sLo = (y - (sHi - v)) + (p - v) + Vector256<float>.Zero;
+        p = q * Vector256.Create(-TanhL2L);
+        var s2 = p + sHi;
+        v = s2 - sHi;
+        sLo += (sHi - (s2 - v)) + (p - v);
+        sHi = s2;
+        var u = Vector256.FusedMultiplyAdd(Vector256.Create(TanhE3), sHi, Vector256.Create(TanhE2));
+        u = Vector256.FusedMultiplyAdd(sHi, u, Vector256.Create(TanhE1));
+        u = Vector256.FusedMultiplyAdd(sHi, u, Vector256.Create(TanhE0));
+        var mHi = sHi * u;
+        var mLo = Vector256.FusedMultiplyAdd(sLo, u, Vector256.FusedMultiplyAdd(sHi, u, -mHi));
+        var sixth = Vector256.Create(TanhSixth);
+        var tHi = mHi + sixth;
+        v = tHi - mHi;
+        var tLo = mLo + ((sixth - v) + (mHi - (tHi - v)));
+        var nHi = tHi * sHi;
+        var nLo = Vector256.FusedMultiplyAdd(sHi, tLo, Vector256.FusedMultiplyAdd(sLo, tHi, Vector256.FusedMultiplyAdd(sHi, tHi, -nHi)));
+        var half1 = Vector256.Create(0.5f);
+        tHi = nHi + half1;
+        v = tHi - nHi;
+        tLo = nLo + ((half1 - v) + (nHi - (tHi - v)));
+        var qHi = sHi * sHi;
+        var qLo = Vector256.FusedMultiplyAdd(sLo, sHi + sHi, Vector256.FusedMultiplyAdd(sHi, sHi, -qHi));
+        mHi = qHi * tHi;
+        mLo = Vector256.FusedMultiplyAdd(qHi, tLo, Vector256.FusedMultiplyAdd(tHi, qLo, Vector256.FusedMultiplyAdd(qHi, tHi, -mHi)));
+        var aHi = mHi + sHi;
+        v = aHi - sHi;
+        var aLo = ((sHi - (aHi - v)) + (mHi - v)) + (mLo + sLo);
+        var one = Vector256.Create(1f);
+        var dHi = aHi + one;
+        var dLo = ((one - dHi) + aHi) + aLo;
+        // q is a whole number, |q| <= 13 wherever the result is used (other lanes become 1 below).
+        var e = Vector256.ConvertToInt32Native(q);
+        var half = Vector256.ShiftRightArithmetic(e, 1);
+        var pa = Pow2(half);
+        var pb = Pow2(e - half);
+        dHi = dHi * pa * pb;
+        dLo = dLo * pa * pb;
+        var r = one / dHi;
+        var rLo = r * Vector256.FusedMultiplyAdd(-dLo, r, Vector256.FusedMultiplyAdd(-dHi, r, one));
+        var numHi = -r + dHi;
+        var numLo = (((dHi - numHi) + -r) + dLo) + -rLo;
+        var denHi = r + dHi;
+        var denLo = ((r + (dHi - denHi)) + dLo) + rLo;
+        var t = one / denHi;
+        var zHi = numHi * t;
+        var w = Vector256.FusedMultiplyAdd(-denLo, t, Vector256.FusedMultiplyAdd(-denHi, t, one));
+        var zLo = Vector256.FusedMultiplyAdd(zHi, w, Vector256.FusedMultiplyAdd(t, numLo, Vector256.FusedMultiplyAdd(t, numHi, -zHi)));
+        var result = zLo + zHi;
+        result = Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256.Create(TanhOne)) | ~Vector256.Equals(result, result), one, result);
+        result ^= x & Vector256.Create(-0f);
+        return result | ~Vector256.Equals(x, x); // NaN as all ones, as Sleef's or
+    }
+
+    /// <summary><c>d[i] = tanh x[i]</c>, 8 at a time; the tail through the scalar form (the same bits).</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> d)
+    {
+        if (d.Length < x.Length) throw new ArgumentException("Destination too short.", nameof(d));
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ds = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8) Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Tanh(Unsafe.Add(ref xs, i));
+    }
+
     private static (Vector256<float> Hi, Vector256<float> Lo) Add2(Vector256<float> x, Vector256<float> y)
     {
         var s = x + y;

@@ -7,8 +7,8 @@ namespace Autograd.Kernels;
 internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu }
 
 /// <summary>
-/// Elementwise unary maps, through TensorPrimitives where it has the operation; exp, sigmoid and
-/// log through Sleef's exp and log (<see cref="SleefFloat"/>, <see cref="SleefDouble"/>), as PyTorch.
+/// Elementwise unary maps, through TensorPrimitives where it has the operation; exp, sigmoid, log
+/// and tanh through ports of Sleef (<see cref="SleefFloat"/>, <see cref="SleefDouble"/>), as PyTorch.
 /// </summary>
 internal static class UnaryKernels
 {
@@ -52,11 +52,11 @@ internal static class UnaryKernels
                 else TensorPrimitives.Sigmoid(x, d);
                 break;
             case UnaryKind.Tanh:
-                TensorPrimitives.Tanh(x, d);
-                // The vectorised Tanh loses relative precision for small |x| (3.5e-7 -> 3.0e-7 in
-                // Float32); the scalar one is correctly rounded there, as PyTorch is.
-                T small = T.CreateTruncating(0.55);
-                for (int i = 0; i < d.Length; i++) if (T.Abs(x[i]) < small) d[i] = T.Tanh(x[i]);
+                // Sleef's tanh, as PyTorch (TensorPrimitives.Tanh lost relative precision for small
+                // |x|, and .NET's scalar tanh is an ulp off on some inputs).
+                if (typeof(T) == typeof(float)) SleefFloat.Tanh(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+                else if (typeof(T) == typeof(double)) SleefDouble.Tanh(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
+                else TensorPrimitives.Tanh(x, d);
                 break;
             case UnaryKind.Relu: ActivationKernels.Relu(x, d); break;
             case UnaryKind.Sign:
