@@ -82,12 +82,11 @@ public sealed partial class Tensor
     {
         Tensor r;
         using (Tape.NoGrad()) r = max ? Reshape(-1).Max(0) : Reshape(-1).Min(0);
-        var x = Detach();
         return Tape.Record(r, max ? "Max" : "Min", [this], g =>
         {
             // mask = (x == value), or isnan(x) when the value is NaN; gradient g / mask.sum() on
             // the mask and +0 elsewhere (PyTorch fills zeros, then writes grad / count).
-            var mask = TieMask(x, r.Item());
+            var mask = TieMask(this, r.Item());
             return [Where(mask.Mask, g / mask.Count, Scalar(0, g.DType))];
         }, this);
     }

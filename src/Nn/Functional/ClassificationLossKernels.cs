@@ -333,14 +333,14 @@ internal static class ClassificationLossKernels
     /// <summary>
     /// The input gradient of cross entropy with class-index targets and no label smoothing, for
     /// the classes on the last dim (Inner = 1), in one pass: <c>d = a - e^logp · Σ_c a</c> with
-    /// <c>a[k, t_k] = w[t_k] · s_k</c> and <c>a[k, c] = 0</c> elsewhere (+0 when
-    /// <paramref name="plusZero"/>, as the <c>Where</c> of the tensor formula, else <c>0 · s_k</c>).
+    /// <c>a[k, t_k] = w[t_k] · s_k</c> and <c>a[k, c] = +0</c> elsewhere (as the <c>Where</c> of the
+    /// tensor formula: PyTorch's zeroed gradient, not <c>0 · s_k</c>).
     /// The same operations, in the same order, as <see cref="ClassificationGradients.IndexTargets"/>
     /// followed by the log-softmax backward, so the bits are the same.
     /// </summary>
     /// <remarks><paramref name="s"/> is -g (divided by Σw for the mean) per position, or one value for all positions.</remarks>
     public static void IndexTargetsInputGradient<T>(ClassLayout l, ReadOnlySpan<long> target, ReadOnlySpan<T> weight, long ignoreIndex,
-        ReadOnlySpan<T> s, bool plusZero, ReadOnlySpan<T> logp, Span<T> d)
+        ReadOnlySpan<T> s, ReadOnlySpan<T> logp, Span<T> d)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (l.Inner != 1) throw new ArgumentException("The fused gradient needs the classes on the last dim.", nameof(l));
@@ -348,8 +348,7 @@ internal static class ClassificationLossKernels
         if (typeof(T) == typeof(float) && s.Length == 1 && weight.IsEmpty && s[0] != T.Zero && !target.Contains(ignoreIndex))
         {
             // Every row has the same s and counts: one pass over the flat array.
-            T zero0 = plusZero ? T.Zero : T.Zero * s[0];
-            UniformRows(target, classes, float.CreateTruncating(s[0]), float.CreateTruncating(zero0),
+            UniformRows(target, classes, float.CreateTruncating(s[0]),
                 MemoryMarshal.Cast<T, float>(logp), MemoryMarshal.Cast<T, float>(d));
             return;
         }
@@ -360,14 +359,13 @@ internal static class ClassificationLossKernels
             T sk = s.Length == 1 ? s[0] : s[k];
             long t = target[k];
             bool counted = t != ignoreIndex;
-            T zero = plusZero ? T.Zero : T.Zero * sk;
-            T v = counted ? (weight.IsEmpty ? T.One : weight[(int)t]) * sk : zero;
+            T v = counted ? (weight.IsEmpty ? T.One : weight[(int)t]) * sk : T.Zero;
             // Σ_c a adds zeros to v, exact in any order unless v is itself a zero: then the sign
             // of the sum depends on the order, so add up the row as the tensor formula does.
             T sum = v;
             if (!counted || v == T.Zero)
             {
-                a.Fill(zero);
+                a.Fill(T.Zero);
                 if (counted) a[(int)t] = v;
                 sum = TensorPrimitives.Sum<T>(a);
             }
@@ -376,27 +374,27 @@ internal static class ClassificationLossKernels
             int c = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                var zv = new Vector<T>(zero);
+                var zv = Vector<T>.Zero; // +0 - p · Σa, as the tensor formula's +0 entries
                 var sumv = new Vector<T>(sum);
                 for (; c + Vector<T>.Count <= row.Length; c += Vector<T>.Count)
                     (zv - new Vector<T>(row[c..]) * sumv).CopyTo(row[c..]);
             }
-            for (; c < row.Length; c++) row[c] = zero - row[c] * sum;
+            for (; c < row.Length; c++) row[c] = T.Zero - row[c] * sum;
             if (counted) row[(int)t] = v - pt * sum;
         }
     }
 
     /// <summary>
     /// <see cref="IndexTargetsInputGradient{T}"/> when every row has the same s, no weights and no
-    /// ignored target: then a = s at each target (its row sum is s) and <paramref name="zero"/>
-    /// elsewhere, so <c>d = zero - p · s</c>, and <c>s - p · s</c> at the targets, in one pass a vector
+    /// ignored target: then a = s at each target (its row sum is s) and +0 elsewhere, so
+    /// <c>d = +0 - p · s</c>, and <c>s - p · s</c> at the targets, in one pass a vector
     /// at a time (p = e^logp by Sleef's exp, whose vector and scalar forms agree bit for bit).
     /// </summary>
     /// <remarks>
     /// Rows are independent: with at least <see cref="SleefRows.MinParallelElements"/> elements they
     /// are split over <see cref="Threading.NumThreads"/> threads, which changes no bit.
     /// </remarks>
-    private static unsafe void UniformRows(ReadOnlySpan<long> target, int classes, float s, float zero, ReadOnlySpan<float> logp, Span<float> d)
+    private static unsafe void UniformRows(ReadOnlySpan<long> target, int classes, float s, ReadOnlySpan<float> logp, Span<float> d)
     {
         int n = logp.Length;
         if (d.Length < n || (long)target.Length * classes != n) throw new ArgumentException("Spans of different lengths.");
@@ -405,7 +403,7 @@ internal static class ClassificationLossKernels
         fixed (float* lp = logp)
         fixed (float* ds = d)
         {
-            var job = new UniformRowRange(pt, classes, s, zero, lp, ds);
+            var job = new UniformRowRange(pt, classes, s, lp, ds);
             int threads = Threading.NumThreads;
             int parts = n < SleefRows.MinParallelElements ? 1 : Math.Min(rows, 2 * threads);
             if (parts <= 1) job.Run(0, rows);
@@ -423,13 +421,13 @@ internal static class ClassificationLossKernels
     }
 
     /// <summary>The loop of <see cref="UniformRows"/> over rows [r0, r1) (pointers valid while the caller's spans are pinned).</summary>
-    private readonly unsafe struct UniformRowRange(long* target, int classes, float s, float zero, float* logp, float* d)
+    private readonly unsafe struct UniformRowRange(long* target, int classes, float s, float* logp, float* d)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int r0, int r1)
         {
             var sv = Vector256.Create(s);
-            var zv = Vector256.Create(zero);
+            var zv = Vector256<float>.Zero; // +0 - p · s, not -(p · s): +0 where p · s is +0
             int k = r0; // the next row whose target is not yet written
             long nextTarget = k < r1 ? (long)k * classes + target[k] : long.MaxValue;
             int i = r0 * classes, end = r1 * classes;
@@ -446,7 +444,7 @@ internal static class ClassificationLossKernels
             for (; i < end; i++)
             {
                 float p = SleefFloat.Exp(logp[i]);
-                d[i] = i == nextTarget ? s - p * s : zero - p * s;
+                d[i] = i == nextTarget ? s - p * s : 0f - p * s;
                 if (i == nextTarget) nextTarget = ++k < r1 ? (long)k * classes + target[k] : long.MaxValue;
             }
         }

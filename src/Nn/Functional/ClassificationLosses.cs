@@ -327,16 +327,14 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         if (Tape.IsGradEnabled || layout.Probabilities || labelSmoothing > 0 || layout.Inner != 1 || !NeedsInputGrad(0)
             || (reduction == Reduction.Mean && _counted == 0))
             return null;
-        // As IndexTargets: s = -(g / Σw) for the mean, else -g; without label smoothing its Where
-        // writes +0 on the non-target classes (PyTorch's zeroed gradient), whatever the reduction.
-        const bool plusZero = true;
+        // As IndexTargets: s = -(g / Σw) for the mean, else -g, and +0 on the non-target classes.
         var r = Tensor.Uninitialized((int[])x.Dims.Clone(), x.DType);
-        if (x.DType == DType.Float32) Run<float>(gradOutput, target, weight, logp, plusZero, r);
-        else Run<double>(gradOutput, target, weight, logp, plusZero, r);
+        if (x.DType == DType.Float32) Run<float>(gradOutput, target, weight, logp, r);
+        else Run<double>(gradOutput, target, weight, logp, r);
         return r;
     }
 
-    private void Run<T>(Tensor gradOutput, Tensor target, Tensor? weight, Tensor logp, bool plusZero, Tensor r)
+    private void Run<T>(Tensor gradOutput, Tensor target, Tensor? weight, Tensor logp, Tensor r)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = gradOutput.Buffer<T>();
@@ -344,7 +342,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         T total = T.CreateTruncating(_totalWeight);
         for (int k = 0; k < s.Length; k++) s[k] = reduction == Reduction.Mean ? -(g[k] / total) : -g[k];
         ClassificationLossKernels.IndexTargetsInputGradient<T>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<T>(), ignoreIndex,
-            s, plusZero, logp.Buffer<T>(), r.Buffer<T>());
+            s, logp.Buffer<T>(), r.Buffer<T>());
     }
 }
 
@@ -420,7 +418,11 @@ internal static class ClassificationGradients
         // weights 0: s infinite), 0 · inf = NaN; PyTorch has that NaN at the targets only.
         bool infinite = (totalWeight == 0 || smoothWeight == 0) && reduction == Reduction.Mean;
         if (infinite || !(labelSmoothing > 0))
-            a = Tensor.Where(TargetWeights(layout, target, null, ignoreIndex, shape, dtype), a, Tensor.Scalar(0, dtype));
+        {
+            // Without weights the target weights are the 1/0 target mask already.
+            var isTarget = weight is null ? targetWeights : TargetWeights(layout, target, null, ignoreIndex, shape, dtype);
+            a = Tensor.Where(isTarget, a, Tensor.Scalar(0, dtype));
+        }
         if (!(labelSmoothing > 0)) return a;
 
         var gSmooth = g * (labelSmoothing / layout.Classes);

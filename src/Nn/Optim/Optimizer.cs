@@ -102,7 +102,7 @@ public abstract class Optimizer
     /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed (nothing is changed).</exception>
     public void ZeroGrad(bool setToNone = false)
     {
-        CheckNotDisposed();
+        CheckUsable();
         foreach (var p in _parameters)
         {
             var grad = p.Grad;
@@ -130,18 +130,19 @@ public abstract class Optimizer
 
     /// <summary>
     /// Checks every parameter and gradient before a step changes any of them, so that a step that
-    /// throws leaves all parameters as they were: none may be disposed (<see cref="Tensor.Dispose"/>)
-    /// and each gradient must have its parameter's dtype.
+    /// throws leaves all parameters as they were: see <see cref="CheckUsable"/>, and each gradient
+    /// must have its parameter's dtype.
     /// </summary>
     /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed.</exception>
-    /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's.</exception>
+    /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's, or a parameter was replaced.</exception>
     private protected void CheckParameters()
     {
-        CheckNotDisposed();
+        CheckUsable();
         for (int i = 0; i < _parameters.Length; i++) GradientOf(i);
     }
 
-    private void CheckNotDisposed()
+    /// <summary>No parameter was replaced by <see cref="Autograd.Nn.Module.To"/> after this optimizer was created, and none, nor any gradient, was disposed.</summary>
+    private void CheckUsable()
     {
         for (int i = 0; i < _parameters.Length; i++)
         {

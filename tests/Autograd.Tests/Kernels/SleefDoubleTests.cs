@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Text.Json;
 using NUnit.Framework;
 using Shouldly;
 
@@ -17,44 +15,21 @@ public sealed class SleefDoubleTests
 {
     private sealed record DoubleFixture(double[] Input, double[] Exp, double[] Sigmoid);
 
-    private static JsonDocument Load(string name) =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "kernels", name)));
-
-    private static ulong Hex(JsonElement e) => ulong.Parse(e.GetString()!.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-
     private static DoubleFixture Doubles()
     {
-        using var doc = Load("sleef_double.json");
-        double[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt64BitsToDouble(Hex(e))).ToArray();
-        return new(Read("input"), Read("exp"), Read("sigmoid"));
+        var r = TorchRecorded.Doubles("sleef_double.json", "input", "exp", "sigmoid");
+        return new(r[0], r[1], r[2]);
     }
 
     private static (float[] Input, float[] Exp) Floats()
     {
-        using var doc = Load("exp_float32.json");
-        float[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt32BitsToSingle((uint)Hex(e))).ToArray();
-        return (Read("input"), Read("exp"));
+        var r = TorchRecorded.Floats("exp_float32.json", "input", "exp");
+        return (r[0], r[1]);
     }
 
-    private static void ShouldMatchTorch(string op, double[] actual, double[] input, double[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (double.IsNaN(expected[i])) double.IsNaN(actual[i]).ShouldBeTrue($"{op}({input[i]:R})");
-            else BitConverter.DoubleToInt64Bits(actual[i]).ShouldBe(BitConverter.DoubleToInt64Bits(expected[i]), $"{op}({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(string op, double[] actual, double[] input, double[] expected) => TorchRecorded.ShouldMatchTorch(op, actual, input, expected);
 
-    private static void ShouldMatchTorch(string op, float[] actual, float[] input, float[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (float.IsNaN(expected[i])) float.IsNaN(actual[i]).ShouldBeTrue($"{op}({input[i]:R})");
-            else BitConverter.SingleToInt32Bits(actual[i]).ShouldBe(BitConverter.SingleToInt32Bits(expected[i]), $"{op}({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(string op, float[] actual, float[] input, float[] expected) => TorchRecorded.ShouldMatchTorch(op, actual, input, expected);
 
     [Test]
     public void Fixture_CoversTheSpecialCases()

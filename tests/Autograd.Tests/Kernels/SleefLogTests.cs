@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Text.Json;
 using NUnit.Framework;
 using Shouldly;
 
@@ -16,44 +14,21 @@ namespace Autograd.Tests.Kernels;
 [TestFixture]
 public sealed class SleefLogTests
 {
-    private static JsonDocument Load(string name) =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "kernels", name)));
-
-    private static ulong Hex(JsonElement e) => ulong.Parse(e.GetString()!.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-
     private static (double[] Input, double[] Log) Doubles()
     {
-        using var doc = Load("log_float64.json");
-        double[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt64BitsToDouble(Hex(e))).ToArray();
-        return (Read("input"), Read("log"));
+        var r = TorchRecorded.Doubles("log_float64.json", "input", "log");
+        return (r[0], r[1]);
     }
 
     private static (float[] Input, float[] Log) Floats()
     {
-        using var doc = Load("log_float32.json");
-        float[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt32BitsToSingle((uint)Hex(e))).ToArray();
-        return (Read("input"), Read("log"));
+        var r = TorchRecorded.Floats("log_float32.json", "input", "log");
+        return (r[0], r[1]);
     }
 
-    private static void ShouldMatchTorch(double[] actual, double[] input, double[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (double.IsNaN(expected[i])) double.IsNaN(actual[i]).ShouldBeTrue($"log({input[i]:R})");
-            else BitConverter.DoubleToInt64Bits(actual[i]).ShouldBe(BitConverter.DoubleToInt64Bits(expected[i]), $"log({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(double[] actual, double[] input, double[] expected) => TorchRecorded.ShouldMatchTorch("log", actual, input, expected);
 
-    private static void ShouldMatchTorch(float[] actual, float[] input, float[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (float.IsNaN(expected[i])) float.IsNaN(actual[i]).ShouldBeTrue($"log({input[i]:R})");
-            else BitConverter.SingleToInt32Bits(actual[i]).ShouldBe(BitConverter.SingleToInt32Bits(expected[i]), $"log({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(float[] actual, float[] input, float[] expected) => TorchRecorded.ShouldMatchTorch("log", actual, input, expected);
 
     [Test]
     public void Fixtures_CoverTheSpecialCases()

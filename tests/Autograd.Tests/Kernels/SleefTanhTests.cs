@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.Intrinsics;
-using System.Text.Json;
 using NUnit.Framework;
 using Shouldly;
 
@@ -16,44 +14,21 @@ namespace Autograd.Tests.Kernels;
 [TestFixture]
 public sealed class SleefTanhTests
 {
-    private static JsonDocument Load(string name) =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "kernels", name)));
-
-    private static ulong Hex(JsonElement e) => ulong.Parse(e.GetString()!.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-
     private static (double[] Input, double[] Tanh) Doubles()
     {
-        using var doc = Load("tanh_float64.json");
-        double[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt64BitsToDouble(Hex(e))).ToArray();
-        return (Read("input"), Read("tanh"));
+        var r = TorchRecorded.Doubles("tanh_float64.json", "input", "tanh");
+        return (r[0], r[1]);
     }
 
     private static (float[] Input, float[] Tanh) Floats()
     {
-        using var doc = Load("tanh_float32.json");
-        float[] Read(string key) => doc.RootElement.GetProperty(key).EnumerateArray().Select(e => BitConverter.UInt32BitsToSingle((uint)Hex(e))).ToArray();
-        return (Read("input"), Read("tanh"));
+        var r = TorchRecorded.Floats("tanh_float32.json", "input", "tanh");
+        return (r[0], r[1]);
     }
 
-    private static void ShouldMatchTorch(double[] actual, double[] input, double[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (double.IsNaN(expected[i])) double.IsNaN(actual[i]).ShouldBeTrue($"tanh({input[i]:R})");
-            else BitConverter.DoubleToInt64Bits(actual[i]).ShouldBe(BitConverter.DoubleToInt64Bits(expected[i]), $"tanh({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(double[] actual, double[] input, double[] expected) => TorchRecorded.ShouldMatchTorch("tanh", actual, input, expected);
 
-    private static void ShouldMatchTorch(float[] actual, float[] input, float[] expected)
-    {
-        actual.Length.ShouldBe(expected.Length);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            if (float.IsNaN(expected[i])) float.IsNaN(actual[i]).ShouldBeTrue($"tanh({input[i]:R})");
-            else BitConverter.SingleToInt32Bits(actual[i]).ShouldBe(BitConverter.SingleToInt32Bits(expected[i]), $"tanh({input[i]:R}) = {actual[i]:R}, torch {expected[i]:R}");
-        }
-    }
+    private static void ShouldMatchTorch(float[] actual, float[] input, float[] expected) => TorchRecorded.ShouldMatchTorch("tanh", actual, input, expected);
 
     [Test]
     public void Fixtures_CoverTheSpecialCases()
