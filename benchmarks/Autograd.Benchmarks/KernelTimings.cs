@@ -33,10 +33,10 @@ public static class KernelTimings
         Report("CE input gradient 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.IndexTargetsInputGradient<float>(layout, target.Buffer<long>(), [], -100, [-1f / 1797], logp, d)));
         Report("Sleef exp 17970", () => SleefFloat.Exp(logp, d));
         Report("Gemm 1797x64 . (10x64)T", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y));
-        Report("Gemm 1797x64 . (10x64)T, 2 threads", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y, false, MatMulKernel.BestIsa, 2, 0));
-        Report("Gemm (1797x10)T . 1797x64, 2 threads", () => MatMulKernel.Gemm(true, false, 10, 64, 1797, y, x64.Buffer<float>(), new float[640], false, MatMulKernel.BestIsa, 2, 0));
+        Report("Gemm 1797x64 . (10x64)T, 2 threads", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y, false, KernelWidth.Current, 2, 0));
+        Report("Gemm (1797x10)T . 1797x64, 2 threads", () => MatMulKernel.Gemm(true, false, 10, 64, 1797, y, x64.Buffer<float>(), new float[640], false, KernelWidth.Current, 2, 0));
         Report("Gemm (1797x64)T . 1797x10 [dW transposed]", () => MatMulKernel.Gemm(true, false, 64, 10, 1797, x64.Buffer<float>(), y, new float[640]));
-        Report("Gemm (1797x64)T . 1797x10 [dW transposed], 2 thr", () => MatMulKernel.Gemm(true, false, 64, 10, 1797, x64.Buffer<float>(), y, new float[640], false, MatMulKernel.BestIsa, 2, 0));
+        Report("Gemm (1797x64)T . 1797x10 [dW transposed], 2 thr", () => MatMulKernel.Gemm(true, false, 64, 10, 1797, x64.Buffer<float>(), y, new float[640], false, KernelWidth.Current, 2, 0));
         Report("Gemm (1797x10)T . 1797x64", () => MatMulKernel.Gemm(true, false, 10, 64, 1797, y, x64.Buffer<float>(), new float[640]));
         Report("SumRows 1797x10", () => ReduceKernels.SumRowsInDouble<float>(y, 10, new float[10]));
         Report("AddToRows 1797x10", () => BinaryKernels.AddToRows<float>(y, w.Buffer<float>().AsSpan(0, 10)));

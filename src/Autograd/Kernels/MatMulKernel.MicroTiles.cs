@@ -767,14 +767,13 @@ internal static unsafe partial class MatMulKernel
         public static int NC => 2048;
 
         public static void MatrixVector(in Problem<T> p, int threads)
-            => new MatVec<T>(p).Run(threads, ScalarFma, &MatVec<T>.Scalar);
+            => new MatVec<T>(p).Run(threads, fused: true, &MatVec<T>.Scalar);
 
         public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols)
             => RunStrided(kc, a, 1, 4, b, 4, c, ldc, load, rows, cols);
 
         public static void RunStrided(int kc, T* a, nint aLane, nint aDepth, T* b, nint bDepth, T* c, nint ldc, bool load, int rows, int cols)
         {
-            bool fused = ScalarFma;
             for (int i = 0; i < rows; i++)
             {
                 for (int j = 0; j < cols; j++)
@@ -785,7 +784,7 @@ internal static unsafe partial class MatMulKernel
                     for (int p = 0; p < kc; p++)
                     {
                         T x = pa[p * aDepth], y = pb[p * bDepth];
-                        sum = fused ? T.FusedMultiplyAdd(x, y, sum) : sum + (x * y);
+                        sum = T.FusedMultiplyAdd(x, y, sum); // exact without FMA hardware too (then in software), so every width agrees
                     }
 
                     c[(i * ldc) + j] = sum;

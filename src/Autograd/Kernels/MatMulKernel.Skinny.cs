@@ -26,10 +26,10 @@ internal static unsafe partial class MatMulKernel
     /// Runs the float product on a skinny path when one fits its shape (m, n ≥ 2: matrix-vector
     /// products keep their own path); returns false when the blocked driver should run it.
     /// </summary>
-    private static bool TrySkinny(in Problem<float> p, GemmIsa isa, int threads)
+    private static bool TrySkinny(in Problem<float> p, VectorWidth isa, int threads)
     {
         if (p.M < 2 || p.N < 2) return false;
-        if (isa == GemmIsa.Vector256 && NarrowColumns.Applies(p))
+        if (isa == VectorWidth.Vector256 && NarrowColumns.Applies(p))
         {
             NarrowColumns.Run(p, threads);
             return true;
@@ -37,10 +37,10 @@ internal static unsafe partial class MatMulKernel
 
         switch (isa)
         {
-            case GemmIsa.Vector256 when FewRows<float, Vector256<float>, V256F>.Applies(p):
+            case VectorWidth.Vector256 when FewRows<float, Vector256<float>, V256F>.Applies(p):
                 FewRows<float, Vector256<float>, V256F>.Run(p, threads);
                 return true;
-            case GemmIsa.Vector128 when FewRows<float, Vector128<float>, V128F>.Applies(p):
+            case VectorWidth.Vector128 when FewRows<float, Vector128<float>, V128F>.Applies(p):
                 FewRows<float, Vector128<float>, V128F>.Run(p, threads);
                 return true;
             default:
@@ -48,16 +48,16 @@ internal static unsafe partial class MatMulKernel
         }
     }
 
-    /// <inheritdoc cref="TrySkinny(in Problem{float}, GemmIsa, int)"/>
-    private static bool TrySkinny(in Problem<double> p, GemmIsa isa, int threads)
+    /// <inheritdoc cref="TrySkinny(in Problem{float}, VectorWidth, int)"/>
+    private static bool TrySkinny(in Problem<double> p, VectorWidth isa, int threads)
     {
         if (p.M < 2 || p.N < 2) return false;
         switch (isa)
         {
-            case GemmIsa.Vector256 when FewRows<double, Vector256<double>, V256D>.Applies(p):
+            case VectorWidth.Vector256 when FewRows<double, Vector256<double>, V256D>.Applies(p):
                 FewRows<double, Vector256<double>, V256D>.Run(p, threads);
                 return true;
-            case GemmIsa.Vector128 when FewRows<double, Vector128<double>, V128D>.Applies(p):
+            case VectorWidth.Vector128 when FewRows<double, Vector128<double>, V128D>.Applies(p):
                 FewRows<double, Vector128<double>, V128D>.Run(p, threads);
                 return true;
             default:

@@ -4,22 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
-/// <summary>The instruction-set family a <see cref="MatMulKernel"/> micro-kernel is written for.</summary>
-internal enum GemmIsa
-{
-    /// <summary>Plain scalar code: the fallback when no vector unit is accelerated.</summary>
-    Scalar,
-
-    /// <summary>128-bit vectors (SSE/NEON) with fused multiply-add.</summary>
-    Vector128,
-
-    /// <summary>256-bit vectors (AVX2 + FMA3).</summary>
-    Vector256,
-
-    /// <summary>512-bit vectors (AVX-512F).</summary>
-    Vector512,
-}
-
 /// <summary>
 /// The single entry point for dense matrix products. Everything above this file calls
 /// <see cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>;
@@ -75,11 +59,6 @@ internal static unsafe partial class MatMulKernel
     /// <summary>Alignment, in bytes, of the packed panels.</summary>
     private const int PanelAlignment = 64;
 
-    /// <summary>The fastest micro-kernel family this machine accelerates.</summary>
-    internal static readonly GemmIsa BestIsa = DetectIsa();
-
-    /// <summary>Whether the scalar fallback uses a hardware fused multiply-add (then all ISAs agree bit for bit).</summary>
-    private static readonly bool ScalarFma = Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>
     /// Computes <c>C = op(A) · op(B)</c> (or <c>C += ...</c> when <paramref name="accumulate"/>),
@@ -88,12 +67,12 @@ internal static unsafe partial class MatMulKernel
     /// </summary>
     public static void Gemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false)
-        => Gemm(transA, transB, m, n, k, a, b, c, accumulate, BestIsa, Threading.NumThreads);
+        => Gemm(transA, transB, m, n, k, a, b, c, accumulate, KernelWidth.Current, Threading.NumThreads);
 
     /// <inheritdoc cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>
     public static void Gemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate = false)
-        => Gemm(transA, transB, m, n, k, a, b, c, accumulate, BestIsa, Threading.NumThreads);
+        => Gemm(transA, transB, m, n, k, a, b, c, accumulate, KernelWidth.Current, Threading.NumThreads);
 
     /// <summary>
     /// <see cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>
@@ -103,7 +82,7 @@ internal static unsafe partial class MatMulKernel
     /// calling thread whatever <paramref name="threads"/> is.
     /// </summary>
     internal static void Gemm(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, GemmIsa isa, int threads,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, VectorWidth isa, int threads,
         long parallelThreshold = ParallelThreshold)
     {
         if (!Prologue(m, n, k, a.Length, b.Length, c.Length, threads))
@@ -121,13 +100,13 @@ internal static unsafe partial class MatMulKernel
             if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
-                case GemmIsa.Vector512:
+                case VectorWidth.Vector512:
                     Driver<float, Tile12x2<float, Vector512<float>, V512F>>.Run(problem, threads);
                     break;
-                case GemmIsa.Vector256:
+                case VectorWidth.Vector256:
                     Driver<float, Tile6x2<float, Vector256<float>, V256F>>.Run(problem, threads);
                     break;
-                case GemmIsa.Vector128:
+                case VectorWidth.Vector128:
                     Driver<float, Tile6x2<float, Vector128<float>, V128F>>.Run(problem, threads);
                     break;
                 default:
@@ -137,9 +116,9 @@ internal static unsafe partial class MatMulKernel
         }
     }
 
-    /// <inheritdoc cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, GemmIsa, int, long)"/>
+    /// <inheritdoc cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool, VectorWidth, int, long)"/>
     internal static void Gemm(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate, GemmIsa isa, int threads,
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate, VectorWidth isa, int threads,
         long parallelThreshold = ParallelThreshold)
     {
         if (!Prologue(m, n, k, a.Length, b.Length, c.Length, threads))
@@ -157,13 +136,13 @@ internal static unsafe partial class MatMulKernel
             if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
-                case GemmIsa.Vector512:
+                case VectorWidth.Vector512:
                     Driver<double, Tile12x2<double, Vector512<double>, V512D>>.Run(problem, threads);
                     break;
-                case GemmIsa.Vector256:
+                case VectorWidth.Vector256:
                     Driver<double, Tile6x2<double, Vector256<double>, V256D>>.Run(problem, threads);
                     break;
-                case GemmIsa.Vector128:
+                case VectorWidth.Vector128:
                     Driver<double, Tile6x2<double, Vector128<double>, V128D>>.Run(problem, threads);
                     break;
                 default:
@@ -192,14 +171,6 @@ internal static unsafe partial class MatMulKernel
         if ((long)k * n > bLength) throw new ArgumentException($"B holds {bLength} elements; op(B) is {k}x{n}.", "b");
         if ((long)m * n > cLength) throw new ArgumentException($"C holds {cLength} elements; C is {m}x{n}.", "c");
         return m != 0 && n != 0 && k != 0;
-    }
-
-    private static GemmIsa DetectIsa()
-    {
-        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported) return GemmIsa.Vector512;
-        if (Vector256.IsHardwareAccelerated && Fma.IsSupported) return GemmIsa.Vector256;
-        if (Vector128.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported)) return GemmIsa.Vector128;
-        return GemmIsa.Scalar;
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

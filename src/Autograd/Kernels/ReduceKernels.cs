@@ -192,27 +192,16 @@ internal static class ReduceKernels
     }
 
     /// <summary>
-    /// The sum of a span. Up to 32,768 elements, TensorPrimitives.Sum (a running sum per SIMD lane),
-    /// which tracks PyTorch's float sums closely at these sizes. Past that a Float32 sum per lane
-    /// drifts like n, so Float32 values are widened to double block by block (vectorised) and
-    /// rounded once: at least as accurate as PyTorch's cascade sum over millions of elements.
+    /// The sum of a span, in the fixed order of <see cref="FixedOrderSum"/> (accumulated in double,
+    /// rounded once): the same bits on every machine.
     /// </summary>
     public static T SumAll<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
-        const int WidenAbove = 32_768;
-        if (typeof(T) != typeof(float) || x.Length <= WidenAbove) return TensorPrimitives.Sum(x);
-        var f = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x);
-        const int Block = 512;
-        Span<double> wide = stackalloc double[Block];
-        double total = 0;
-        for (int i = 0; i < f.Length; i += Block)
-        {
-            var block = f.Slice(i, Math.Min(Block, f.Length - i));
-            var dst = wide[..block.Length];
-            TensorPrimitives.ConvertChecked<float, double>(block, dst);
-            total += TensorPrimitives.Sum<double>(dst);
-        }
-        return T.CreateTruncating(total);
+        if (typeof(T) == typeof(float)) return T.CreateTruncating((float)FixedOrderSum.Sum(MemoryMarshal.Cast<T, float>(x)));
+        if (typeof(T) == typeof(double)) return T.CreateTruncating(FixedOrderSum.Sum(MemoryMarshal.Cast<T, double>(x)));
+        T s = T.Zero; // Int64: exact in any order
+        foreach (var v in x) s += v;
+        return s;
     }
 
     /// <summary>Index of the largest (or smallest) element along the dim; NaN counts as the extreme, the first occurrence wins.</summary>
@@ -269,25 +258,34 @@ internal static class SoftmaxKernels
     private static void Row<T>(ReadOnlySpan<T> x, Span<T> d, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length == 0) return;
-        T max = TensorPrimitives.Max(x);
+        T max = TensorPrimitives.Max(x); // the same in any order
         if (T.IsInfinity(max)) max = T.Zero; // all -inf (or +inf present): keep PyTorch's NaN/0 pattern without inf - inf
         TensorPrimitives.Subtract(x, max, d);
         if (log)
         {
             // log_softmax = (x - max) - log(sum(exp(x - max)))
-            T sum = T.Zero;
-            foreach (var v in d) sum += T.Exp(v);
-            TensorPrimitives.Subtract(d, T.Log(sum), d);
+            var rented = System.Buffers.ArrayPool<T>.Shared.Rent(d.Length);
+            var e = rented.AsSpan(0, d.Length);
+            Exp<T>(d, e);
+            T sum = ReduceKernels.SumAll<T>(e);
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+            TensorPrimitives.Subtract(d, Log(sum), d);
         }
         else
         {
-            // Sleef's exp, as PyTorch's vectorised softmax (and bit-reproducible, which
-            // TensorPrimitives.Exp is not: see SleefDouble).
-            if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(d), MemoryMarshal.Cast<T, float>(d));
-            else if (typeof(T) == typeof(double)) SleefDouble.Exp(MemoryMarshal.Cast<T, double>(d), MemoryMarshal.Cast<T, double>(d));
-            else TensorPrimitives.Exp(d, d);
-            T sum = TensorPrimitives.Sum(d);
+            // Sleef's exp, as PyTorch's vectorised softmax; bit-reproducible on every machine.
+            Exp<T>(d, d);
+            T sum = ReduceKernels.SumAll<T>(d);
             TensorPrimitives.Divide(d, sum, d);
         }
     }
+
+    private static void Exp<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
+        else SleefDouble.Exp(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
+    }
+
+    private static T Log<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? T.CreateTruncating(SleefFloat.Log(float.CreateTruncating(x))) : T.CreateTruncating(SleefDouble.Log(double.CreateTruncating(x)));
 }

@@ -88,9 +88,9 @@ public sealed partial class Tensor
         int threads = Threading.NumThreads;
         if (a.DType == DType.Float32)
             MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<float>().AsSpan(aOff, m * k), b.Buffer<float>().AsSpan(bOff, k * n), c.Buffer<float>().AsSpan(cOff, m * n),
-                false, MatMulKernel.BestIsa, threads, ParallelMultiplyAdds);
+                false, KernelWidth.Current, threads, ParallelMultiplyAdds);
         else
             MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<double>().AsSpan(aOff, m * k), b.Buffer<double>().AsSpan(bOff, k * n), c.Buffer<double>().AsSpan(cOff, m * n),
-                false, MatMulKernel.BestIsa, threads, ParallelMultiplyAdds);
+                false, KernelWidth.Current, threads, ParallelMultiplyAdds);
     }
 }

@@ -312,7 +312,8 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         if (NeedsInputGrad(0))
         {
             var p = Tape.IsGradEnabled ? logp.Exp() : ClassificationGradients.ExpConstant(logp);
-            gradInput = a - p * a.Sum(d, keepDim: true);
+            var rowSums = Tape.IsGradEnabled || layout.Inner != 1 ? a.Sum(d, keepDim: true) : ClassificationGradients.RowSumsConstant(a);
+            gradInput = a - p * rowSums;
         }
         return weight is null ? [gradInput, gradTarget] : [gradInput, gradTarget, gradWeight];
     }
@@ -463,6 +464,27 @@ internal static class ClassificationGradients
         if (x.DType == DType.Float32) ClassificationLossKernels.Exp<float>(x.Buffer<float>(), r.Buffer<float>());
         else ClassificationLossKernels.Exp<double>(x.Buffer<double>(), r.Buffer<double>());
         return r;
+    }
+
+    /// <summary>
+    /// Σ_c a over the classes on the last dim, keeping the dim, as a constant, added in the order of
+    /// PyTorch's log-softmax backward (<see cref="TorchSum.ReduceAll{T}"/>): a fixed order, unlike a
+    /// sum whose lanes follow the hardware's vector width.
+    /// </summary>
+    public static Tensor RowSumsConstant(Tensor a)
+    {
+        var shape = (int[])a.Dims.Clone();
+        int classes = shape[^1];
+        shape[^1] = 1;
+        var r = Tensor.Empty(shape, a.DType);
+        if (a.DType == DType.Float32) RowSums<float>(a.Buffer<float>(), classes, r.Buffer<float>());
+        else RowSums<double>(a.Buffer<double>(), classes, r.Buffer<double>());
+        return r;
+    }
+
+    private static void RowSums<T>(ReadOnlySpan<T> a, int classes, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < d.Length; k++) d[k] = TorchSum.ReduceAll(a.Slice(k * classes, classes));
     }
 
     /// <summary>(1, C, 1, ..., 1) for an input of rank <paramref name="rank"/>: a per-class vector that broadcasts along dim 1.</summary>

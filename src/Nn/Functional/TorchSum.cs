@@ -63,4 +63,35 @@ internal static class TorchSum
         for (; i < count; i++) acc[0] += x[start + i * stride];
         return acc[0] + acc[1] + acc[2] + acc[3];
     }
+
+    /// <summary>
+    /// Σ x as PyTorch's vectorised <c>vec::reduce_all</c> adds a row (the sum in the log-softmax
+    /// backward, over the classes on the last dim): one partial sum per lane of an AVX2 vector
+    /// (8 floats, 4 doubles) starting from the first vector, the last partial vector's elements to
+    /// the first lanes, then the lanes combined (a tree for float: j + (j+4), then (0+2) + (1+3);
+    /// in lane order for double). Fewer elements than a vector: in order. A fixed order, so the
+    /// same bits on every machine.
+    /// </summary>
+    public static T ReduceAll<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = typeof(T) == typeof(float) ? 8 : 4;
+        if (x.Length < lanes)
+        {
+            T s = T.Zero;
+            foreach (var v in x) s += v;
+            return s;
+        }
+        Span<T> acc = stackalloc T[8];
+        x[..lanes].CopyTo(acc);
+        int d = lanes, full = x.Length - x.Length % lanes;
+        for (; d < full; d += lanes)
+            for (int j = 0; j < lanes; j++) acc[j] += x[d + j];
+        for (int j = 0; d + j < x.Length; j++) acc[j] += x[d + j];
+        if (lanes == 8)
+        {
+            for (int j = 0; j < 4; j++) acc[j] += acc[j + 4];
+            return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+        }
+        return acc[0] + acc[1] + acc[2] + acc[3];
+    }
 }

@@ -22,7 +22,6 @@ namespace Autograd.Tests.Kernels;
 [TestFixture]
 public sealed class MatMulKernelSkinnyTests
 {
-    private static readonly bool HardwareFma = Fma.IsSupported;
 
     private static IEnumerable<TestCaseData> FewRowsCases()
     {
@@ -59,16 +58,12 @@ public sealed class MatMulKernelSkinnyTests
         }
     }
 
-    private static IEnumerable<GemmIsa> VectorIsas()
-    {
-        if (Vector256.IsHardwareAccelerated) yield return GemmIsa.Vector256;
-        if (Vector128.IsHardwareAccelerated) yield return GemmIsa.Vector128;
-    }
+    // Both widths on any machine: emulated in software where not accelerated, with the same bits.
+    private static IEnumerable<VectorWidth> VectorIsas() => [VectorWidth.Vector256, VectorWidth.Vector128];
 
     [TestCaseSource(nameof(FewRowsCases))]
     public void FewRows_EveryThreadCountAndAccumulate_BitIdenticalToSequentialFmaChain(int m, int n, int k, bool transA)
     {
-        RequireFma();
         var rng = new Random(HashCode.Combine(m, n, k, transA));
         float[] af = RandomFloats(rng, m * k), bf = RandomFloats(rng, k * n), c0f = RandomFloats(rng, m * n);
         double[] ad = RandomDoubles(rng, m * k), bd = RandomDoubles(rng, k * n), c0d = RandomDoubles(rng, m * n);
@@ -76,7 +71,7 @@ public sealed class MatMulKernelSkinnyTests
         {
             float[] expectedF = Reference(transA, false, m, n, k, af, bf, c0f, accumulate);
             double[] expectedD = Reference(transA, false, m, n, k, ad, bd, c0d, accumulate);
-            foreach (GemmIsa isa in VectorIsas())
+            foreach (VectorWidth isa in VectorIsas())
             {
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -91,13 +86,12 @@ public sealed class MatMulKernelSkinnyTests
     [TestCaseSource(nameof(NarrowCases))]
     public void NarrowColumns_EveryThreadCountAndAccumulate_BitIdenticalToSequentialFmaChain(int m, int n, int k, bool transA, bool transB)
     {
-        RequireFma();
         var rng = new Random(HashCode.Combine(m, n, k, transA, transB));
         float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n), c0 = RandomFloats(rng, m * n);
         foreach (bool accumulate in new[] { false, true })
         {
             float[] expected = Reference(transA, transB, m, n, k, a, b, c0, accumulate);
-            foreach (GemmIsa isa in VectorIsas())
+            foreach (VectorWidth isa in VectorIsas())
             {
                 foreach (int threads in new[] { 1, 2, 3 })
                 {
@@ -115,7 +109,6 @@ public sealed class MatMulKernelSkinnyTests
         // -0 products (a chain from +0 stays +0), infinities and NaN in single rows and columns:
         // the lanes of columns 8-9 and the aliased rows of a ragged tile must not leak into
         // other elements.
-        RequireFma();
         const int m = 21, k = 13;
         var rng = new Random(n);
         float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n), c0 = RandomFloats(rng, m * n);
@@ -129,7 +122,7 @@ public sealed class MatMulKernelSkinnyTests
             float[] expected = Reference(false, false, m, n, k, a, b, c0, accumulate);
             foreach (int threads in new[] { 1, 2 })
             {
-                AssertBitIdentical(expected, RunFloat(false, false, m, n, k, a, b, c0, accumulate, MatMulKernel.BestIsa, threads),
+                AssertBitIdentical(expected, RunFloat(false, false, m, n, k, a, b, c0, accumulate, KernelWidth.Current, threads),
                     $"threads={threads} accumulate={accumulate}");
             }
         }
@@ -153,8 +146,8 @@ public sealed class MatMulKernelSkinnyTests
                 Array.Fill(c, 7f);
                 Array.Fill(cd, 7d);
 
-                MatMulKernel.Gemm(transA, false, m, n, k, a, b, c.AsSpan(), false, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
-                MatMulKernel.Gemm(transA, false, m, n, k, ad, bd, cd.AsSpan(), false, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
+                MatMulKernel.Gemm(transA, false, m, n, k, a, b, c.AsSpan(), false, KernelWidth.Current, threads, parallelThreshold: 0);
+                MatMulKernel.Gemm(transA, false, m, n, k, ad, bd, cd.AsSpan(), false, KernelWidth.Current, threads, parallelThreshold: 0);
 
                 c[(m * n)..].ShouldAllBe(v => v == 7f, $"float transA={transA} threads={threads}");
                 cd[(m * n)..].ShouldAllBe(v => v == 7d, $"double transA={transA} threads={threads}");
@@ -169,7 +162,6 @@ public sealed class MatMulKernelSkinnyTests
         // The three products of a 1797×64 → 10 linear layer: forward x·Wᵀ, weight gradient Gᵀ·x,
         // input gradient G·W. The scalar ISA never takes a skinny path; with hardware FMA every ISA
         // must give its bits.
-        RequireFma();
         var rng = new Random(1797);
         float[] x = RandomFloats(rng, 1797 * 64), w = RandomFloats(rng, 10 * 64), g = RandomFloats(rng, 1797 * 10);
         foreach (var (transA, transB, m, n, k, a, b) in new[]
@@ -180,8 +172,8 @@ public sealed class MatMulKernelSkinnyTests
         })
         {
             float[] expected = new float[m * n];
-            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, expected, false, GemmIsa.Scalar, 1);
-            foreach (GemmIsa isa in VectorIsas())
+            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, expected, false, VectorWidth.Scalar, 1);
+            foreach (VectorWidth isa in VectorIsas())
             {
                 foreach (int threads in new[] { 1, 2 })
                 {
@@ -195,15 +187,7 @@ public sealed class MatMulKernelSkinnyTests
 
     // ------------------------------------------------------------------ helpers
 
-    private static void RequireFma()
-    {
-        if (!HardwareFma)
-        {
-            Assert.Ignore("The vector paths are compared with hardware FMA chains.");
-        }
-    }
-
-    private static float[] RunFloat(bool transA, bool transB, int m, int n, int k, float[] a, float[] b, float[] c0, bool accumulate, GemmIsa isa, int threads)
+    private static float[] RunFloat(bool transA, bool transB, int m, int n, int k, float[] a, float[] b, float[] c0, bool accumulate, VectorWidth isa, int threads)
     {
         float[] c = (float[])c0.Clone();
         if (!accumulate) Array.Fill(c, float.NaN); // must be overwritten, not read
@@ -211,7 +195,7 @@ public sealed class MatMulKernelSkinnyTests
         return c;
     }
 
-    private static double[] RunDouble(bool transA, bool transB, int m, int n, int k, double[] a, double[] b, double[] c0, bool accumulate, GemmIsa isa, int threads)
+    private static double[] RunDouble(bool transA, bool transB, int m, int n, int k, double[] a, double[] b, double[] c0, bool accumulate, VectorWidth isa, int threads)
     {
         double[] c = (double[])c0.Clone();
         if (!accumulate) Array.Fill(c, double.NaN);

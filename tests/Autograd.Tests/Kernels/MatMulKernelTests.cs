@@ -33,8 +33,6 @@ public sealed class MatMulKernelTests
         (569, 30, 1), (255, 33, 31), (3, 3100, 5),
     ];
 
-    private static readonly bool HardwareFma = Fma.IsSupported || AdvSimd.IsSupported;
-
     private static IEnumerable<TestCaseData> ShapeCases()
     {
         foreach (var (m, n, k) in Shapes)
@@ -66,7 +64,7 @@ public sealed class MatMulKernelTests
         }
     }
 
-    private static IEnumerable<GemmIsa> AllIsas() => Enum.GetValues<GemmIsa>();
+    private static IEnumerable<VectorWidth> AllIsas() => Enum.GetValues<VectorWidth>();
 
     // ------------------------------------------------------------------ accuracy, default path
 
@@ -127,7 +125,7 @@ public sealed class MatMulKernelTests
     {
         var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 5));
         float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n), c0 = RandomFloats(rng, m * n);
-        foreach (GemmIsa isa in AllIsas())
+        foreach (VectorWidth isa in AllIsas())
         {
             foreach (bool accumulate in new[] { false, true })
             {
@@ -144,7 +142,7 @@ public sealed class MatMulKernelTests
     {
         var rng = new Random(HashCode.Combine(m, n, k, transA, transB, 6));
         double[] a = RandomDoubles(rng, m * k), b = RandomDoubles(rng, k * n), c0 = RandomDoubles(rng, m * n);
-        foreach (GemmIsa isa in AllIsas())
+        foreach (VectorWidth isa in AllIsas())
         {
             foreach (bool accumulate in new[] { false, true })
             {
@@ -157,13 +155,9 @@ public sealed class MatMulKernelTests
     }
 
     [Test]
-    public void Gemm_EveryIsaWithHardwareFma_BitIdentical()
+    public void Gemm_EveryWidth_BitIdentical()
     {
-        if (!HardwareFma)
-        {
-            Assert.Ignore("Without hardware FMA the scalar fallback rounds twice per step.");
-        }
-
+        // Every width fuses each multiply-add (in software where the machine has no FMA), so all agree on any machine.
         var rng = new Random(7);
         foreach (var (m, n, k) in new[] { (29, 47, 300), (13, 70, 9) })
         {
@@ -171,9 +165,9 @@ public sealed class MatMulKernelTests
             double[] ad = RandomDoubles(rng, m * k), bd = RandomDoubles(rng, k * n);
             float[] expectedF = new float[m * n];
             double[] expectedD = new double[m * n];
-            MatMulKernel.Gemm(false, true, m, n, k, af, bf, expectedF, false, GemmIsa.Scalar, 1);
-            MatMulKernel.Gemm(false, true, m, n, k, ad, bd, expectedD, false, GemmIsa.Scalar, 1);
-            foreach (GemmIsa isa in AllIsas())
+            MatMulKernel.Gemm(false, true, m, n, k, af, bf, expectedF, false, VectorWidth.Scalar, 1);
+            MatMulKernel.Gemm(false, true, m, n, k, ad, bd, expectedD, false, VectorWidth.Scalar, 1);
+            foreach (VectorWidth isa in AllIsas())
             {
                 float[] cf = new float[m * n];
                 double[] cd = new double[m * n];
@@ -235,7 +229,7 @@ public sealed class MatMulKernelTests
                 foreach (bool transB in new[] { false, true })
                 {
                     float[] c = (float[])c0.Clone();
-                    MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, true, MatMulKernel.BestIsa, threads: 2, parallelThreshold: 0);
+                    MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, true, KernelWidth.Current, threads: 2, parallelThreshold: 0);
                     AssertWithinBound(transA, transB, m, n, k, ToDouble(a), ToDouble(b), ToDouble(c0), ToDouble(c), FloatRoundoff);
                 }
             }
@@ -399,14 +393,14 @@ public sealed class MatMulKernelTests
                 bool accumulate = transA;
                 float[] expectedF = (float[])c0f.Clone();
                 double[] expectedD = (double[])c0d.Clone();
-                MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, expectedF, accumulate, MatMulKernel.BestIsa, threads: 1);
-                MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, expectedD, accumulate, MatMulKernel.BestIsa, threads: 1);
+                MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, expectedF, accumulate, KernelWidth.Current, threads: 1);
+                MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, expectedD, accumulate, KernelWidth.Current, threads: 1);
                 foreach (int threads in new[] { 2, 3 })
                 {
                     float[] cf = (float[])c0f.Clone();
                     double[] cd = (double[])c0d.Clone();
-                    MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, cf, accumulate, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
-                    MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, cd, accumulate, MatMulKernel.BestIsa, threads, parallelThreshold: 0);
+                    MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, cf, accumulate, KernelWidth.Current, threads, parallelThreshold: 0);
+                    MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, cd, accumulate, KernelWidth.Current, threads, parallelThreshold: 0);
                     string what = $"{m}x{n}x{k} transA={transA} transB={transB} threads={threads}";
                     AssertBitIdentical(expectedF, cf, "float " + what);
                     AssertBitIdentical(expectedD, cd, "double " + what);
@@ -422,7 +416,7 @@ public sealed class MatMulKernelTests
         var rng = new Random(10);
         float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k * n);
         float[] expected = new float[m * n];
-        MatMulKernel.Gemm(false, false, m, n, k, a, b, expected, false, MatMulKernel.BestIsa, 1);
+        MatMulKernel.Gemm(false, false, m, n, k, a, b, expected, false, KernelWidth.Current, 1);
 
         float[][] results = new float[8][];
         Parallel.For(0, results.Length, i =>
@@ -449,13 +443,13 @@ public sealed class MatMulKernelTests
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
         for (int i = 0; i < 3; i++)
         {
-            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, MatMulKernel.BestIsa, threads: 1);
+            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, KernelWidth.Current, threads: 1);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
-            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, MatMulKernel.BestIsa, threads: 1);
+            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, KernelWidth.Current, threads: 1);
         }
 
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0L);
