@@ -24,7 +24,10 @@ public static class QuickTimer
             ("mlp", () => TrainingWorkload.Mlp().Step),
             ("sigmoid", () => { var b = new SigmoidBenchmarks(); b.Setup(); return () => b.Sigmoid(); }),
             ("sigmoid_disposed", () => { var b = new SigmoidBenchmarks(); b.Setup(); return b.SigmoidDisposed; }),
+            ("matmul1024", () => { var b = new MatMulBenchmarks { N = 1024 }; b.Setup(); return b.Sgemm; }),
+            ("matmul256", () => { var b = new MatMulBenchmarks { N = 256 }; b.Setup(); return b.Sgemm; }),
         };
+        Console.WriteLine($"# {Machine.Describe()}");
         foreach (var (name, make) in all)
         {
             // A name selects its variants too: "sigmoid" runs sigmoid and sigmoid_disposed.
@@ -43,7 +46,7 @@ public static class QuickTimer
     public static (double Median, double Min, double Cpu) Measure(Action action, double seconds)
     {
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds / 4) action();
+        while (sw.Elapsed.TotalSeconds < Math.Max(1.0, seconds / 4)) action(); // past tiered JIT's recompilation
         var times = new List<double>();
         var cpu = new List<double>();
         sw.Restart();
