@@ -16,7 +16,14 @@ internal static class Fingerprints
     /// <summary>The sizes that cross every vector width's boundaries (1, 4, 8, 16 lanes and their tails) and the parallel thresholds.</summary>
     private static readonly int[] Lengths = [1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4099, 40_000, 300_001];
 
-    public static IEnumerable<(string Name, Func<IEnumerable<Tensor?>> Run)> Cases()
+    /// <summary>Every case; with <paramref name="light"/>, only those that run quickly with emulated vectors.</summary>
+    public static IEnumerable<(string Name, Func<IEnumerable<Tensor?>> Run)> Cases(bool light = false) =>
+        AllCases().Where(c => !light || !Heavy.Any(h => c.Name.Contains(h, StringComparison.Ordinal)));
+
+    /// <summary>Cases left out of the light set: long arrays, the large products and the MLP.</summary>
+    private static readonly string[] Heavy = ["/40000", "/300001", "/256x256x256", "/10x512x784", "/129x130x131", "train-mlp", "/10x10000", "/64x1000"];
+
+    private static IEnumerable<(string Name, Func<IEnumerable<Tensor?>> Run)> AllCases()
     {
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Autograd.Kernels;
 using NUnit.Framework;
 
 namespace Autograd.Nn.Tests.Determinism;
@@ -65,6 +66,38 @@ public sealed class MachineIndependenceTests
         }
         foreach (var name in expected.Keys.Where(k => !actual.ContainsKey(k))) mismatches.Add($"{name}: committed but no longer computed");
         Assert.That(mismatches, Is.Empty, $"{mismatches.Count} of {actual.Count} cases differ ({Environment_()}):\n" + string.Join("\n", mismatches));
+    }
+
+    /// <summary>
+    /// Each vector width the kernels come in, forced on this machine (emulated in software where it
+    /// is not accelerated), gives the committed bits: the width decides speed, never a result.
+    /// </summary>
+    [TestCase("Scalar")]
+    [TestCase("Vector128")]
+    [TestCase("Vector256")]
+    [TestCase("Vector512")]
+    public void Fingerprints_ForcedWidth_MatchCommittedBits(string widthName)
+    {
+        var width = Enum.Parse<VectorWidth>(widthName);
+        var expected = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(FixturePath))!;
+        var before = KernelWidth.Current;
+        var mismatches = new List<string>();
+        int count = 0;
+        try
+        {
+            KernelWidth.Current = width;
+            foreach (var (name, run) in Fingerprints.Cases(light: true))
+            {
+                count++;
+                string hash = Fingerprints.Hash(run());
+                if (!expected.TryGetValue(name, out var want) || want != hash) mismatches.Add($"{name}: {hash}, committed {want ?? "none"}");
+            }
+        }
+        finally
+        {
+            KernelWidth.Current = before;
+        }
+        Assert.That(mismatches, Is.Empty, $"{mismatches.Count} of {count} cases differ at {width} ({Environment_()}):\n" + string.Join("\n", mismatches));
     }
 
     private static string Environment_() =>
