@@ -12,6 +12,25 @@ public static class KernelTimings
     /// <summary>Prints the minimum and median time of each kernel.</summary>
     public static void Run()
     {
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMINGS") == "gemm")
+        {
+            Gemms();
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMINGS") == "sigmoid")
+        {
+            var rnd = new Random(2);
+            foreach (int n in new[] { 1 << 14, 1 << 20 })
+            {
+                var xs = Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() * 20 - 10)).ToArray();
+                var ys = new float[n];
+                Report($"Sleef sigmoid {n}, 1 thread (ns/element x1000)", () => SleefFloat.Sigmoid(xs, ys));
+                Report($"Sleef exp {n}, 1 thread", () => SleefFloat.Exp(xs, ys));
+                Report($"TensorPrimitives sigmoid {n}, 1 thread", () => System.Numerics.Tensors.TensorPrimitives.Sigmoid<float>(xs, ys));
+                Report($"UnaryKernels sigmoid {n}, threaded", () => UnaryKernels.Apply(UnaryKind.Sigmoid, xs, ys));
+            }
+            return;
+        }
         var g = new Generator(5);
         var logits = Tensor.Randn([1797, 10], g);
         var x64 = Tensor.Randn([1797, 64], g);
@@ -47,6 +66,33 @@ public static class KernelTimings
         var bigTensor = Tensor.FromArray(big, big.Length);
         Report("Tensor.Sigmoid 1M (new result)", () => GC.KeepAlive(bigTensor.Sigmoid()));
         Console.WriteLine($"GC collections so far: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}");
+    }
+
+    /// <summary>The matrix products of the MLP step (784-512-512-10, batch 1024) and the square ones, in GFLOP/s.</summary>
+    private static void Gemms()
+    {
+        var rng = new Random(1);
+        float[] Rand(int n) => Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var shapes = new (string Name, bool TA, bool TB, int M, int N, int K)[]
+        {
+            ("square 1024 NN", false, false, 1024, 1024, 1024),
+            ("square 256 NN", false, false, 256, 256, 256),
+            ("fwd1 X.W1T 1024x512x784", false, true, 1024, 512, 784),
+            ("fwd2 H.W2T 1024x512x512", false, true, 1024, 512, 512),
+            ("dW1 GT.X 512x784x1024", true, false, 512, 784, 1024),
+            ("dW2 GT.H 512x512x1024", true, false, 512, 512, 1024),
+            ("dH1 G.W2 1024x512x512", false, false, 1024, 512, 512),
+        };
+        foreach (var (name, ta, tb, m, n, k) in shapes)
+        {
+            float[] a = Rand(m * k), b = Rand(k * n), c = new float[m * n];
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (median, min, _) = QuickTimer.Measure(() => MatMulKernel.Gemm(ta, tb, m, n, k, a, b, c, false, KernelWidth.Current, threads), seconds: 1.5);
+                double flop = 2.0 * m * n * k;
+                Console.WriteLine($"{name,-28} {threads} thr  min {min,9:F1} us ({flop / min / 1e3,6:F1} GFLOP/s)  median {median,9:F1} us ({flop / median / 1e3,6:F1} GFLOP/s)");
+            }
+        }
     }
 
     /// <summary>The action with <see cref="Threading.NumThreads"/> set to 1 while it runs.</summary>

@@ -52,22 +52,22 @@ internal static unsafe partial class MatMulKernel
         }
 
         /// <summary>Runs over out[0..Length), split over threads in contiguous ranges when asked.</summary>
-        public void Run(int threads, bool fused, delegate*<in MatVec<T>, int, int, bool, void> kernel)
+        public void Run(int threads, delegate*<in MatVec<T>, int, int, void> kernel)
         {
             if (threads <= 1 || Length < 64 * threads)
             {
-                kernel(this, 0, Length, fused);
+                kernel(this, 0, Length);
                 return;
             }
 
-            RunParallel(this, threads, fused, kernel);
+            RunParallel(this, threads, kernel);
         }
 
         /// <summary>
         /// A few contiguous chunks per thread, on multiples of 64 elements (whole vector blocks).
         /// A separate method so the closure is only allocated when the work is split.
         /// </summary>
-        private static void RunParallel(MatVec<T> v, int threads, bool fused, delegate*<in MatVec<T>, int, int, bool, void> kernel)
+        private static void RunParallel(MatVec<T> v, int threads, delegate*<in MatVec<T>, int, int, void> kernel)
         {
             int blocks = CeilDiv(v.Length, 64);
             int parts = Math.Min(blocks, 4 * threads);
@@ -77,7 +77,7 @@ internal static unsafe partial class MatMulKernel
                 int t1 = (int)Math.Min(v.Length, (long)blocks * (part + 1) / parts * 64);
                 if (t1 > t0)
                 {
-                    kernel(v, t0, t1, fused);
+                    kernel(v, t0, t1);
                 }
             });
         }
@@ -87,7 +87,7 @@ internal static unsafe partial class MatMulKernel
         /// pipes busy despite the latency). Used when M(t, p) is contiguous along p (row dot products).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Scalar(in MatVec<T> v, int t0, int t1, bool fused)
+        public static void Scalar(in MatVec<T> v, int t0, int t1)
         {
             int k = v.K;
             T* s = v.S;
@@ -110,37 +110,18 @@ internal static unsafe partial class MatMulKernel
                     acc7 = output[t + 7];
                 }
 
-                if (fused)
+                for (int p = 0; p < k; p++)
                 {
-                    for (int p = 0; p < k; p++)
-                    {
-                        T sp = s[p * ss];
-                        T* q = r + (p * ps);
-                        acc0 = T.FusedMultiplyAdd(sp, q[0], acc0);
-                        acc1 = T.FusedMultiplyAdd(sp, q[1 * ts], acc1);
-                        acc2 = T.FusedMultiplyAdd(sp, q[2 * ts], acc2);
-                        acc3 = T.FusedMultiplyAdd(sp, q[3 * ts], acc3);
-                        acc4 = T.FusedMultiplyAdd(sp, q[4 * ts], acc4);
-                        acc5 = T.FusedMultiplyAdd(sp, q[5 * ts], acc5);
-                        acc6 = T.FusedMultiplyAdd(sp, q[6 * ts], acc6);
-                        acc7 = T.FusedMultiplyAdd(sp, q[7 * ts], acc7);
-                    }
-                }
-                else
-                {
-                    for (int p = 0; p < k; p++)
-                    {
-                        T sp = s[p * ss];
-                        T* q = r + (p * ps);
-                        acc0 += sp * q[0];
-                        acc1 += sp * q[1 * ts];
-                        acc2 += sp * q[2 * ts];
-                        acc3 += sp * q[3 * ts];
-                        acc4 += sp * q[4 * ts];
-                        acc5 += sp * q[5 * ts];
-                        acc6 += sp * q[6 * ts];
-                        acc7 += sp * q[7 * ts];
-                    }
+                    T sp = s[p * ss];
+                    T* q = r + (p * ps);
+                    acc0 = T.FusedMultiplyAdd(sp, q[0], acc0);
+                    acc1 = T.FusedMultiplyAdd(sp, q[1 * ts], acc1);
+                    acc2 = T.FusedMultiplyAdd(sp, q[2 * ts], acc2);
+                    acc3 = T.FusedMultiplyAdd(sp, q[3 * ts], acc3);
+                    acc4 = T.FusedMultiplyAdd(sp, q[4 * ts], acc4);
+                    acc5 = T.FusedMultiplyAdd(sp, q[5 * ts], acc5);
+                    acc6 = T.FusedMultiplyAdd(sp, q[6 * ts], acc6);
+                    acc7 = T.FusedMultiplyAdd(sp, q[7 * ts], acc7);
                 }
 
                 output[t] = acc0;
@@ -159,7 +140,7 @@ internal static unsafe partial class MatMulKernel
                 T acc = v.Accumulate ? output[t] : T.Zero;
                 for (int p = 0; p < k; p++)
                 {
-                    acc = fused ? T.FusedMultiplyAdd(s[p * ss], r[p * ps], acc) : acc + (s[p * ss] * r[p * ps]);
+                    acc = T.FusedMultiplyAdd(s[p * ss], r[p * ps], acc);
                 }
 
                 output[t] = acc;
@@ -176,12 +157,12 @@ internal static unsafe partial class MatMulKernel
         public static void Run(in Problem<T> p, int threads)
         {
             var v = new MatVec<T>(p);
-            v.Run(threads, fused: true, v.TStride == 1 ? &Streaming : &MatVec<T>.Scalar);
+            v.Run(threads, v.TStride == 1 ? &Streaming : &MatVec<T>.Scalar);
         }
 
         /// <summary>out[t0..t1) for unit t stride: four vectors of outputs at a time, one broadcast of s[p] each step.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Streaming(in MatVec<T> v, int t0, int t1, bool fused)
+        private static void Streaming(in MatVec<T> v, int t0, int t1)
         {
             int w = TOps.Count, k = v.K;
             T* s = v.S, o = v.Out;

@@ -767,7 +767,7 @@ internal static unsafe partial class MatMulKernel
         public static int NC => 2048;
 
         public static void MatrixVector(in Problem<T> p, int threads)
-            => new MatVec<T>(p).Run(threads, fused: true, &MatVec<T>.Scalar);
+            => new MatVec<T>(p).Run(threads, &MatVec<T>.Scalar);
 
         public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols)
             => RunStrided(kc, a, 1, 4, b, 4, c, ldc, load, rows, cols);

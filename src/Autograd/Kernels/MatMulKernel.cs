@@ -39,9 +39,10 @@ namespace Autograd.Kernels;
 /// multiply-adds over p = 0, 1, ..., k-1, starting from 0 (or from the old C when accumulating);
 /// the micro-kernel reloads its partial sums from C between k slices, so the blocking never
 /// changes the order. Each element is computed by exactly one thread, hence results are
-/// bit-identical whatever <see cref="Threading.NumThreads"/> is, whichever code path (blocked or
-/// matrix-vector, any vector width) is taken on hardware with FMA, and a row of C does not depend
-/// on the other rows in the batch.
+/// bit-identical whatever <see cref="Threading.NumThreads"/> is, whichever code path (blocked,
+/// skinny or matrix-vector) and vector width (<see cref="KernelWidth"/>) is taken, and a row of C
+/// does not depend on the other rows in the batch. Without FMA hardware the fused multiply-adds
+/// are computed in software (exactly, and slowly), never as a separate multiply and add.
 /// </para>
 /// </remarks>
 internal static unsafe partial class MatMulKernel
