@@ -14,6 +14,7 @@ public static class AllocationReport
         Report(TrainingWorkload.LogisticRegression(), steps);
         Report(TrainingWorkload.SoftmaxRegression(), steps);
         Report(TrainingWorkload.Mlp(), steps);
+        Report(TrainingWorkload.Rnn(), steps);
         // The 1M-element sigmoid: a fresh 4 MB result per call, or the result disposed and its array reused.
         var sigmoid = new SigmoidBenchmarks();
         sigmoid.Setup();

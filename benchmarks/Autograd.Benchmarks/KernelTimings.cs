@@ -82,7 +82,13 @@ public static class KernelTimings
             ("dW1 GT.X 512x784x1024", true, false, 512, 784, 1024),
             ("dW2 GT.H 512x512x1024", true, false, 512, 512, 1024),
             ("dH1 G.W2 1024x512x512", false, false, 1024, 512, 512),
+            ("rnn x.WihT 16x64x16", false, true, 16, 64, 16),
+            ("rnn h.WhhT 16x64x64", false, true, 16, 64, 64),
+            ("rnn dWih GT.x 64x16x16", true, false, 64, 16, 16),
+            ("rnn dWhh GT.h 64x64x16", true, false, 64, 64, 16),
+            ("rnn dh G.Whh 16x64x64", false, false, 16, 64, 64),
         };
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_GEMM_FILTER") is { } filter) shapes = shapes.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
         foreach (var (name, ta, tb, m, n, k) in shapes)
         {
             float[] a = Rand(m * k), b = Rand(k * n), c = new float[m * n];

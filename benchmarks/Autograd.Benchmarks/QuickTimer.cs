@@ -22,12 +22,24 @@ public static class QuickTimer
             ("logreg", () => TrainingWorkload.LogisticRegression().Step),
             ("softmax", () => TrainingWorkload.SoftmaxRegression().Step),
             ("mlp", () => TrainingWorkload.Mlp().Step),
+            ("rnn", () => TrainingWorkload.Rnn().Step),
             ("sigmoid", () => { var b = new SigmoidBenchmarks(); b.Setup(); return () => b.Sigmoid(); }),
             ("sigmoid_disposed", () => { var b = new SigmoidBenchmarks(); b.Setup(); return b.SigmoidDisposed; }),
             ("matmul1024", () => { var b = new MatMulBenchmarks { N = 1024 }; b.Setup(); return b.Sgemm; }),
             ("matmul256", () => { var b = new MatMulBenchmarks { N = 256 }; b.Setup(); return b.Sgemm; }),
         };
         Console.WriteLine($"# {Machine.Describe()}");
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_LOOP_SECONDS") is { } loop)
+        {
+            // For a profiler: run the named workloads for that long, untimed.
+            foreach (var (name, make) in all.Where(w => names.Contains(w.Name)))
+            {
+                var step = make();
+                var sw = Stopwatch.StartNew();
+                while (sw.Elapsed.TotalSeconds < double.Parse(loop, System.Globalization.CultureInfo.InvariantCulture)) step();
+            }
+            return;
+        }
         foreach (var (name, make) in all)
         {
             // A name selects its variants too: "sigmoid" runs sigmoid and sigmoid_disposed.

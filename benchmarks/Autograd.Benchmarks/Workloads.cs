@@ -66,6 +66,20 @@ public sealed class TrainingWorkload
         return new TrainingWorkload("mlp", model, loss.Forward, p => new Adam(p, lr: 1e-3), x, y);
     }
 
+    /// <summary>
+    /// A hand-written Elman RNN trained by backpropagation through time, as in
+    /// <c>../shared/bench</c>: sequence 32, batch 16, input 16, hidden 64, 10 classes from the last
+    /// hidden state, CrossEntropyLoss, SGD(lr 0.1).
+    /// </summary>
+    public static TrainingWorkload Rnn()
+    {
+        var g = new Generator(5);
+        var x = Tensor.Randn([32, 16, 16], g);
+        var y = Tensor.RandInt(0, 10, [16], g);
+        var loss = new CrossEntropyLoss();
+        return new TrainingWorkload("rnn", new ElmanRnn(16, 64, 10, g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
+    }
+
     /// <summary>One training step: forward, loss, ZeroGrad, Backward, Step.</summary>
     public void Step()
     {
@@ -74,5 +88,29 @@ public sealed class TrainingWorkload
         loss.Backward();
         _optimizer.Step();
         LastLoss = loss.Item();
+    }
+}
+
+/// <summary>h_t = tanh(x_t W_ihᵀ + h_(t-1) W_hhᵀ + b), logits = Linear(h_T): the RNN of the TorchSharp comparison.</summary>
+internal sealed class ElmanRnn : Module
+{
+    private readonly Tensor _weightIh, _weightHh, _bias;
+    private readonly Linear _head;
+
+    public ElmanRnn(int input, int hidden, int classes, Generator g)
+    {
+        double bound = 1 / Math.Sqrt(hidden);
+        _weightIh = RegisterParameter("weight_ih", Init.Uniform(Tensor.Zeros(hidden, input), -bound, bound, g));
+        _weightHh = RegisterParameter("weight_hh", Init.Uniform(Tensor.Zeros(hidden, hidden), -bound, bound, g));
+        _bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros(hidden), -bound, bound, g));
+        _head = RegisterModule("head", new Linear(hidden, classes, generator: g));
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Tensor.Zeros(x.Shape[1], _weightHh.Shape[0]);
+        for (int t = 0; t < x.Shape[0]; t++)
+            h = (Functional.Linear(x.Select(0, t), _weightIh) + Functional.Linear(h, _weightHh, _bias)).Tanh();
+        return _head.Forward(h);
     }
 }

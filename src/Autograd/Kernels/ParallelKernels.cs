@@ -27,7 +27,8 @@ internal static class ParallelKernels
     /// <summary>
     /// Calls <paramref name="body"/>(start, length) over disjoint ranges covering the elements of
     /// <paramref name="destination"/>: once on the calling thread when the work is small, otherwise
-    /// once per thread.
+    /// over a few ranges per thread handed out by <see cref="ForParts"/> (the caller works too, so a
+    /// helper thread that starts late on a busy machine costs little).
     /// </summary>
     public static unsafe void For<T>(T[] destination, Action<int, int> body) where T : unmanaged
     {
@@ -42,11 +43,12 @@ internal static class ParallelKernels
         // which the GC does not move unless asked to compact it).
         int first;
         fixed (T* p = destination) first = (int)((64 - (nint)p % 64) % 64 / sizeof(T));
-        int chunk = (count / threads + Alignment - 1) / Alignment * Alignment;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        int parts = 4 * threads;
+        int chunk = (count / parts + Alignment - 1) / Alignment * Alignment;
+        ForParts(parts, threads, part =>
         {
-            int start = t == 0 ? 0 : Math.Min(count, first + t * chunk);
-            int end = t == threads - 1 ? count : Math.Min(count, first + (t + 1) * chunk);
+            int start = part == 0 ? 0 : Math.Min(count, first + part * chunk);
+            int end = part == parts - 1 ? count : Math.Min(count, first + (part + 1) * chunk);
             if (start < end) body(start, end - start);
         });
     }

