@@ -24,7 +24,8 @@ namespace Autograd;
 /// <para>
 /// Arrays are pooled by exact length (a tensor's array is exactly its size), one pool per thread
 /// (no locks; an array rented on one thread and returned on another just changes pools); each
-/// length keeps at most <see cref="MaxPerLength"/> arrays and each thread's pool at most
+/// length keeps at most <see cref="MaxPerLength"/> arrays (more for small ones: up to
+/// <see cref="MaxBytesPerLength"/>) and each thread's pool at most
 /// <see cref="MaxBytes"/> in all. A rented array is not cleared: it is only used where every
 /// element is written.
 /// </para>
@@ -37,10 +38,17 @@ internal static class BufferPool
     /// <summary>The most arrays kept for one length (an MLP's backward holds a handful of same-size gradients at once).</summary>
     public const int MaxPerLength = 16;
 
+    /// <summary>
+    /// Small arrays may be kept beyond <see cref="MaxPerLength"/> up to this many bytes per length:
+    /// a recurrent network's backward pass rents a few same-size gradients per time step.
+    /// </summary>
+    public const long MaxBytesPerLength = 4L << 20;
+
     /// <summary>The most bytes one thread's pool keeps in all.</summary>
     public const long MaxBytes = 256L << 20;
 
     [ThreadStatic] private static Dictionary<(Type, int), Stack<Array>>? t_free;
+    [ThreadStatic] private static HashSet<Array>? t_freeSet; // the same arrays, to refuse a second return in O(1)
     [ThreadStatic] private static long t_freeBytes;
 
     [ThreadStatic] private static Scope? t_scope;
@@ -103,7 +111,9 @@ internal static class BufferPool
         if (bytes >= MinBytes && t_free is { } free && free.TryGetValue((typeof(T), n), out var stack) && stack.Count > 0)
         {
             t_freeBytes -= bytes;
-            return (T[])stack.Pop();
+            var a = (T[])stack.Pop();
+            t_freeSet!.Remove(a);
+            return a;
         }
         return GC.AllocateUninitializedArray<T>(n);
     }
@@ -119,6 +129,7 @@ internal static class BufferPool
         {
             t_freeBytes -= bytes;
             var a = (T[])stack.Pop();
+            t_freeSet!.Remove(a);
             Array.Clear(a);
             return a;
         }
@@ -131,12 +142,13 @@ internal static class BufferPool
 
     /// <summary>Whether <paramref name="array"/> is free in this thread's pool (for tests).</summary>
     internal static bool IsFree(Array array)
-        => t_free is { } free && free.Values.Any(stack => stack.Contains(array));
+        => t_freeSet is { } set && set.Contains(array);
 
     /// <summary>Empties this thread's pool (for tests that need a known starting state).</summary>
     internal static void ClearThisThread()
     {
         t_free = null;
+        t_freeSet = null;
         t_freeBytes = 0;
     }
 
@@ -148,7 +160,8 @@ internal static class BufferPool
         var free = t_free ??= [];
         var key = (a is float[] ? typeof(float) : a is double[] ? typeof(double) : typeof(long), a.Length);
         if (!free.TryGetValue(key, out var stack)) free[key] = stack = new Stack<Array>();
-        if (stack.Count >= MaxPerLength || stack.Contains(a)) return;
+        var set = t_freeSet ??= new HashSet<Array>(ReferenceEqualityComparer.Instance);
+        if ((stack.Count >= MaxPerLength && (stack.Count + 1) * bytes > MaxBytesPerLength) || !set.Add(a)) return;
         stack.Push(a);
         t_freeBytes += bytes;
     }

@@ -106,4 +106,33 @@ public sealed class BufferPoolTests
         // Without the pool the pass allocates at least four 64×64 float gradients (64 KiB).
         allocated.ShouldBeLessThan(4 * 64 * 64 * 4);
     }
+
+    [Test]
+    public void Return_SameArrayTwice_KeepsItOnce()
+    {
+        BufferPool.ClearThisThread();
+        var a = new float[4096];
+        BufferPool.Return(a);
+        BufferPool.Return(a);
+        BufferPool.FreeCount<float>(4096).ShouldBe(1);
+        BufferPool.Rent<float>(4096).ShouldBeSameAs(a);
+        BufferPool.Rent<float>(4096).ShouldNotBeSameAs(a);
+        BufferPool.ClearThisThread();
+    }
+
+    [Test]
+    public void Return_SmallArrays_KeptUpToTheBytesPerLengthCap()
+    {
+        // A recurrent net's backward pass rents a few same-size gradients per time step: far more
+        // than the 16 arrays per length that suit large arrays.
+        BufferPool.ClearThisThread();
+        const int n = 1024; // 4 KiB
+        int cap = (int)(BufferPool.MaxBytesPerLength / (n * 4));
+        for (int i = 0; i < cap + 10; i++) BufferPool.Return(new float[n]);
+        BufferPool.FreeCount<float>(n).ShouldBe(cap);
+        const int large = 1 << 20; // 4 MiB: the count cap
+        for (int i = 0; i < BufferPool.MaxPerLength + 3; i++) BufferPool.Return(new float[large]);
+        BufferPool.FreeCount<float>(large).ShouldBe(BufferPool.MaxPerLength);
+        BufferPool.ClearThisThread();
+    }
 }
