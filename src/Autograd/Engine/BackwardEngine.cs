@@ -47,7 +47,7 @@ internal static class BackwardEngine
         bool completed = false;
         try
         {
-            using (createGraph ? Tape.EnableGrad() : Tape.NoGrad())
+            using (Tape.Override(gradEnabled: createGraph))
                 Replay(order, entered, grads, capture, captured, capturedNodes, createGraph);
             completed = true;
         }
