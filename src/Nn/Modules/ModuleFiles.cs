@@ -11,11 +11,13 @@ public abstract partial class Module
     /// <c>{"format": "pt"}</c>, so <c>safetensors.torch.load_file</c> followed by PyTorch's
     /// <c>load_state_dict</c> reads it into the equivalent PyTorch model. The write is atomic:
     /// the bytes go to a temporary file next to <paramref name="path"/> that then replaces it,
-    /// so a failure leaves any existing file untouched.
+    /// so a failure leaves any existing file untouched. Through a symbolic link, the file the link
+    /// points to is replaced (atomically, beside it) and the link stays a link, as when PyTorch's
+    /// <c>torch.save</c> writes through one.
     /// </summary>
     /// <param name="path">The destination file (conventionally <c>*.safetensors</c>).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="IOException">The file could not be written (e.g. the path is a directory).</exception>
+    /// <exception cref="IOException">The file could not be written (e.g. the path is a directory, or a loop of symbolic links).</exception>
     /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
     public void Save(string path)
     {

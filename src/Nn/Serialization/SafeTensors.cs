@@ -114,7 +114,9 @@ internal static partial class SafeTensors
     /// Validates <paramref name="tensors"/> and writes them to <paramref name="path"/> atomically:
     /// the bytes go to a temporary file in the same directory, are flushed to disk, and the
     /// temporary file then replaces <paramref name="path"/>. On any failure the temporary file is
-    /// deleted and an existing file at <paramref name="path"/> is left untouched.
+    /// deleted and an existing file at <paramref name="path"/> is left untouched. When
+    /// <paramref name="path"/> is a symbolic link, its final target is what is replaced (the
+    /// temporary file goes beside the target), and the link stays.
     /// </summary>
     /// <param name="path">Destination file.</param>
     /// <param name="tensors">The tensors; names must be unique and non-empty.</param>
@@ -127,7 +129,7 @@ internal static partial class SafeTensors
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (header, ordered) = Prepare(tensors, metadata);
 
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = ResolveLinks(Path.GetFullPath(path));
         string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
         string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
@@ -145,6 +147,18 @@ internal static partial class SafeTensors
             TryDelete(tempPath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The file a write to <paramref name="fullPath"/> should replace: the final target when it is a
+    /// symbolic link (a chain of them, relative or absolute), so the link stays a link, as it does
+    /// when a program opens the path for writing (torch.save, safetensors' save_file). The target
+    /// need not exist yet; a loop of links is an <see cref="IOException"/>.
+    /// </summary>
+    private static string ResolveLinks(string fullPath)
+    {
+        var info = new FileInfo(fullPath);
+        return info.LinkTarget is null ? fullPath : info.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
     }
 
     /// <summary>Serializes <paramref name="tensors"/> to an in-memory safetensors image (same bytes as <see cref="Write"/>).</summary>
