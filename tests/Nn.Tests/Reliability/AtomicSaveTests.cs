@@ -208,4 +208,16 @@ public sealed class AtomicSaveTests
         new FileInfo(link).LinkTarget.ShouldNotBeNull();
         Leftovers().ShouldBeEmpty();
     }
+
+    [Test]
+    public void Save_ThroughALoopOfLinks_ThrowsIOExceptionAndWritesNothing()
+    {
+        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        var e = Should.Throw<IOException>(() => ModelFileTests.Model(2).Save(a));
+        TestContext.Out.WriteLine(e.Message);
+        new FileInfo(a).LinkTarget.ShouldBe(b);
+        Leftovers().ShouldBeEmpty();
+    }
 }
