@@ -3,7 +3,9 @@ namespace Autograd;
 /// <summary>
 /// Reverse-mode replay: a topological sort of the recorded graph with an explicit stack (deep
 /// graphs cannot overflow), then one reverse pass that calls each op's backward and adds up the
-/// gradients of tensors used more than once.
+/// gradients of tensors used more than once. Passes on several threads may run through one graph
+/// at once: each enters the nodes it runs (see <see cref="Node"/>) and adds its gradients into the
+/// leaves under each leaf's lock.
 /// </summary>
 internal static class BackwardEngine
 {

@@ -29,7 +29,7 @@ internal sealed class Node
     private VersionCounter? _output; // the output's storage, held until Release
 
     // The number of passes inside this node, plus Freed once a pass that does not retain the graph
-    // has left it. One compare-and-swap per node on the way in and one on the way out of a pass.
+    // has completed. One compare-and-swap per node on the way in and one on the way out of a pass.
     private int _state;
     private const int Freed = 1 << 30;
 

@@ -115,7 +115,7 @@ public static class Tape
             }
             throw new InvalidOperationException(
                 $"This {_name} scope is not open in the code disposing it: it was entered in another async flow (another thread, or a task " +
-                $"started before the scope), where it is still in force. Dispose it in the flow that entered it, e.g. with a using block " +
+                "started before the scope), where it is still in force. Dispose it in the flow that entered it, e.g. with a using block " +
                 "(which also works across await).");
         }
     }
