@@ -55,10 +55,14 @@ internal static partial class SafeTensors
     /// <summary>Largest accepted header, in bytes (the reference library's limit).</summary>
     public const long MaxHeaderSize = 100_000_000;
 
-    /// <summary>The most tensors, and separately the most metadata entries, a header may list.</summary>
+    /// <summary>
+    /// The most tensors, and separately the most metadata entries, a file may list (read or
+    /// written). Bounds what a hostile header can make the reader build; models in the wild list
+    /// hundreds to a few thousand tensors per file.
+    /// </summary>
     public const int MaxEntries = 100_000;
 
-    /// <summary>The most dimensions a tensor's shape may have.</summary>
+    /// <summary>The most dimensions a tensor's shape may have in a file (NumPy's limit, too).</summary>
     public const int MaxRank = 64;
 
     private const int PrefixSize = 8;
@@ -190,6 +194,17 @@ internal static partial class SafeTensors
         IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        // The reader's limits (see MaxEntries): a file this writer makes is one it can read back.
+        if (tensors.Count > MaxEntries)
+        {
+            throw new ArgumentException($"{tensors.Count} tensors are more than the {MaxEntries} a file may list.", nameof(tensors));
+        }
+
+        if (metadata is not null && metadata.Count > MaxEntries)
+        {
+            throw new ArgumentException($"{metadata.Count} metadata entries are more than the {MaxEntries} a file may list.", nameof(metadata));
+        }
+
         var keyed = new List<(SafeTensorEntry Entry, byte[] NameUtf8, int Rank)>(tensors.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < tensors.Count; i++)
@@ -316,6 +331,11 @@ internal static partial class SafeTensors
         if (entry.Shape is null)
         {
             throw new ArgumentException($"{who} has a null shape.", param);
+        }
+
+        if (entry.Shape.Length > MaxRank)
+        {
+            throw new ArgumentException($"{who} has {entry.Shape.Length} dimensions, more than the {MaxRank} a file may give a shape.", param);
         }
 
         if (entry.Data is null)

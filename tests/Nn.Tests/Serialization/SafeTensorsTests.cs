@@ -284,6 +284,11 @@ public sealed class SafeTensorsTests
             .SetName("Write_LoneSurrogateName_ThrowsArgumentException");
         yield return new TestCaseData(new[] { new SafeTensorEntry("huge", "F64", [long.MaxValue, 2], four) }, "Tensor 'huge': shape")
             .SetName("Write_OverflowingShape_ThrowsArgumentException");
+        // The reader's limits: what is written can be read back.
+        yield return new TestCaseData(new[] { new SafeTensorEntry("deep", "U8", Enumerable.Repeat(1L, 65).ToArray(), new byte[1]) }, "Tensor 'deep' has 65 dimensions, more than the 64")
+            .SetName("Write_ShapeOfMoreThan64Dims_ThrowsArgumentException");
+        yield return new TestCaseData(Enumerable.Range(0, SafeTensors.MaxEntries + 1).Select(i => new SafeTensorEntry($"t{i}", "U8", [0], [])).ToArray(), "100001 tensors are more than the 100000")
+            .SetName("Write_MoreThanMaxEntriesTensors_ThrowsArgumentException");
     }
 
     // `entries` is a SafeTensorEntry[]; typed object because SafeTensorEntry is internal.
