@@ -88,6 +88,7 @@ public sealed class Generator
     public int[] Permutation(int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Array.MaxLength); // the most a .NET array holds
         var p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--)

@@ -3,6 +3,10 @@ namespace Autograd;
 /// <summary>Shape arithmetic shared by the ops: sizes, strides, dims, broadcasting.</summary>
 internal static class Shapes
 {
+    /// <summary>
+    /// The number of elements of <paramref name="shape"/>: at most <see cref="Array.MaxLength"/>
+    /// (2147483591, a little under int.MaxValue), the most a .NET array can hold.
+    /// </summary>
     public static int Size(ReadOnlySpan<int> shape)
     {
         foreach (int d in shape)
@@ -13,9 +17,11 @@ internal static class Shapes
         long n = 1;
         foreach (int d in shape)
         {
-            n *= d; // each factor < 2^31 and n <= int.MaxValue before it, so this cannot overflow a long
-            if (n > int.MaxValue)
-                throw new ArgumentException($"A tensor of shape {Format(shape)} would have more than {int.MaxValue} elements.", nameof(shape));
+            n *= d; // each factor < 2^31 and n <= Array.MaxLength before it, so this cannot overflow a long
+            if (n > Array.MaxLength)
+                throw new ArgumentException(
+                    $"A tensor of shape {Format(shape)} would have more than {Array.MaxLength} elements, the most a .NET array can hold (Array.MaxLength, just under int.MaxValue = {int.MaxValue}).",
+                    nameof(shape));
         }
         return (int)n;
     }

@@ -4,18 +4,13 @@ public sealed partial class Tensor
 {
     private static int[] CheckShape(int length, int[] shape, string what)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         foreach (int d in shape)
             if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
         if (Shapes.Size(shape) != length)
             throw new ArgumentException(
                 $"{what} of length {length} does not match shape {Shapes.Format(shape)} ({Shapes.Size(shape)} elements).", nameof(shape));
         return (int[])shape.Clone();
-    }
-
-    private static int[] ShapeOrVector(int length, int[] shape)
-    {
-        ArgumentNullException.ThrowIfNull(shape);
-        return shape.Length == 0 ? [length] : shape;
     }
 
     /// <summary>
@@ -29,28 +24,52 @@ public sealed partial class Tensor
         return new Tensor(copy, shape, owned: true);
     }
 
-    /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (row-major); no shape gives a 1-D tensor.</summary>
+    /// <summary>A 1-D Float32 tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(float[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Copy(data, [data.Length]);
+    }
+
+    /// <summary>
+    /// A Float32 tensor of shape <paramref name="shape"/> holding a copy of <paramref name="data"/>
+    /// (row-major). An empty shape is a 0-d tensor, which holds exactly one element (as in PyTorch).
+    /// </summary>
     /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, shape, "Data"));
     }
 
-    /// <summary>A Float64 tensor holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
+    /// <summary>A 1-D Float64 tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(double[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Copy(data, [data.Length]);
+    }
+
+    /// <summary>A Float64 tensor of shape <paramref name="shape"/> holding a copy of <paramref name="data"/>; an empty shape is 0-d (one element).</summary>
     /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
     public static Tensor FromArray(double[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, shape, "Data"));
     }
 
-    /// <summary>An Int64 tensor (class indices) holding a copy of <paramref name="data"/>; no shape gives a 1-D tensor.</summary>
+    /// <summary>A 1-D Int64 tensor (class indices) holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(long[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Copy(data, [data.Length]);
+    }
+
+    /// <summary>An Int64 tensor (class indices) of shape <paramref name="shape"/> holding a copy of <paramref name="data"/>; an empty shape is 0-d (one element).</summary>
     /// <exception cref="ArgumentException">The data length differs from the shape's element count.</exception>
     public static Tensor FromArray(long[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Copy(data, CheckShape(data.Length, ShapeOrVector(data.Length, shape), "Data"));
+        return Copy(data, CheckShape(data.Length, shape, "Data"));
     }
 
     /// <summary>A 2-D Float32 tensor from a rectangular array.</summary>
@@ -133,7 +152,8 @@ public sealed partial class Tensor
             throw new ArgumentException($"Arange: unsupported range [{start}, {end}): both ends must be finite.", double.IsFinite(start) ? nameof(end) : nameof(start));
         if ((end - start) / step < 0) throw new ArgumentException($"Arange: step {step} never reaches {end} from {start}.", nameof(step));
         double count = Math.Ceiling((end - start) / step);
-        if (count > int.MaxValue) throw new ArgumentException($"Arange: [{start}, {end}) with step {step} would have {count} elements, more than {int.MaxValue}.", nameof(end));
+        if (count > Array.MaxLength)
+            throw new ArgumentException($"Arange: [{start}, {end}) with step {step} would have {count} elements, more than the {Array.MaxLength} a tensor can hold.", nameof(end));
         int n = (int)count;
         var t = Empty([n], dtype);
         for (int i = 0; i < n; i++) t.SetFlat(i, start + i * step);

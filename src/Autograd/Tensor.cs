@@ -20,6 +20,7 @@ public sealed partial class Tensor : IDisposable
     internal Node? GradFn;
     private bool _requiresGrad;
     private Tensor? _grad;
+    private Lock? _gradLock; // created by the first backward pass that delivers a gradient here
 
     /// <summary>
     /// A tensor over <paramref name="data"/>. With <paramref name="version"/> it is a view: it shares
@@ -164,6 +165,18 @@ public sealed partial class Tensor : IDisposable
             if (value is not null && value.DType != DType)
                 throw new ArgumentException($"Grad must have the tensor's dtype {DType}, got {value.DType}.", nameof(value));
             _grad = value;
+        }
+    }
+
+    /// <summary>Serializes the accumulation of gradients into <see cref="Grad"/> by concurrent backward passes.</summary>
+    internal Lock GradLock
+    {
+        get
+        {
+            var existing = Volatile.Read(ref _gradLock);
+            if (existing is not null) return existing;
+            Interlocked.CompareExchange(ref _gradLock, new Lock(), null);
+            return _gradLock!;
         }
     }
 

@@ -15,6 +15,37 @@ public class TensorFactoriesTests
     }
 
     [Test]
+    [Category("Regression")]
+    public void FromArray_EmptyShape_Is0D()
+    {
+        // PyTorch: a 0-d tensor is one element with shape (); torch.tensor([5.]).reshape(()).
+        var f = Tensor.FromArray([5f], []);
+        f.Shape.ShouldBe([]);
+        f.Rank.ShouldBe(0);
+        f.Item().ShouldBe(5.0);
+        Tensor.FromArray([2.5], []).Shape.ShouldBe([]);
+        Tensor.FromArray([7L], []).Shape.ShouldBe([]);
+        Tensor.FromArray([5f], []).ToString().ShouldBe(Tensor.Scalar(5f).ToString());
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void FromArray_EmptyShapeForTwoElements_ThrowsLikePyTorch()
+    {
+        // PyTorch: "shape '[]' is invalid for input of size 2".
+        var ex = Should.Throw<ArgumentException>(() => Tensor.FromArray([1f, 2f], []));
+        ex.ParamName.ShouldBe("shape");
+        ex.Message.ShouldContain("length 2");
+        ex.Message.ShouldContain("[]");
+        Should.Throw<ArgumentException>(() => Tensor.FromArray(new double[0], [])).Message.ShouldContain("length 0");
+        Should.Throw<ArgumentException>(() => Tensor.FromArray([1L, 2L, 3L], [])).Message.ShouldContain("length 3");
+    }
+
+    [Test]
+    public void FromArray_NoShapeOfNoElements_IsEmpty1D()
+        => Tensor.FromArray(new float[0]).Shape.ShouldBe([0]);
+
+    [Test]
     public void FromArray_CopiesTheData()
     {
         var data = new[] { 1.0, 2.0 };

@@ -3,7 +3,9 @@ namespace Autograd;
 /// <summary>
 /// Reverse-mode replay: a topological sort of the recorded graph with an explicit stack (deep
 /// graphs cannot overflow), then one reverse pass that calls each op's backward and adds up the
-/// gradients of tensors used more than once.
+/// gradients of tensors used more than once. Passes on several threads may run through one graph
+/// at once: each enters the nodes it runs (see <see cref="Node"/>) and adds its gradients into the
+/// leaves under each leaf's lock.
 /// </summary>
 internal static class BackwardEngine
 {
@@ -32,6 +34,7 @@ internal static class BackwardEngine
         }
 
         var order = TopologicalOrder(output.GradFn);
+        var entered = new bool[order.Count]; // the nodes this pass ran (see Node.TryEnter)
         var grads = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance) { [output.GradFn] = gradOutput };
         Dictionary<Node, int>? capturedNodes = null;
         if (capture is not null)
@@ -46,28 +49,30 @@ internal static class BackwardEngine
         bool completed = false;
         try
         {
-            using (createGraph ? Tape.EnableGrad() : Tape.NoGrad())
-                Replay(order, grads, capture, captured, capturedNodes, createGraph);
+            using (Tape.Override(gradEnabled: createGraph))
+                Replay(order, entered, grads, capture, captured, capturedNodes, createGraph);
             completed = true;
         }
         finally
         {
             if (pool is not null) BufferPool.EndBackward(pool, recycle: completed);
+            // A failed pass leaves the graph as it was; a completed one frees all of it (also the
+            // nodes it reached without a gradient to run them with) unless asked to retain it.
+            for (int k = 0; k < order.Count; k++) order[k].Leave(entered[k], free: completed && !retainGraph);
         }
-
-        if (!retainGraph)
-            foreach (var node in order) node.Release();
         return captured;
     }
 
     /// <summary>The reverse pass: each node's backward on its summed gradient, in reverse topological order.</summary>
-    private static void Replay(List<Node> order, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
+    private static void Replay(List<Node> order, bool[] entered, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
         Dictionary<Node, int>? capturedNodes, bool createGraph)
     {
         for (int k = order.Count - 1; k >= 0; k--)
         {
             var node = order[k];
             if (!grads.Remove(node, out var grad)) continue;
+            if (!node.TryEnter()) throw node.FreedError();
+            entered[k] = true;
             if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
             if (!node.KeepsNoGradient) BufferPool.KeepCurrent();
 
@@ -121,25 +126,46 @@ internal static class BackwardEngine
     {
         // Whatever is stored in a leaf outlives the pass: allocate it outside the pool.
         var pool = BufferPool.Suspend();
-        try { DeliverUnpooled(leaf, g, capture, captured, createGraph); }
+        try
+        {
+            if (capture is not null) Capture(leaf, g, capture, captured!);
+            else Accumulate(leaf, g, createGraph);
+        }
         finally { BufferPool.Resume(pool); }
     }
 
-    private static void DeliverUnpooled(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph)
+    private static void Capture(Tensor leaf, Tensor g, IReadOnlyList<Tensor> capture, Tensor?[] captured)
     {
-        if (capture is not null)
-        {
-            for (int i = 0; i < capture.Count; i++)
-                if (ReferenceEquals(capture[i], leaf)) captured![i] = captured[i] is Tensor prev ? prev + g : g;
-            return;
-        }
-        if (createGraph)
-            leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
-        else if (leaf.Grad is null || leaf.Grad.GradFn is not null)
-            leaf.Grad = leaf.Grad is null ? g.Clone() : (leaf.Grad + g).Detach();
-        else
-            leaf.Grad.AddInPlace(g);
+        for (int i = 0; i < capture.Count; i++)
+            if (ReferenceEquals(capture[i], leaf)) captured[i] = captured[i] is Tensor prev ? prev + g : g;
     }
+
+    /// <summary>
+    /// Adds <paramref name="g"/> to the leaf's <see cref="Tensor.Grad"/> (like PyTorch's AccumulateGrad),
+    /// under the leaf's lock, so that passes on several threads each add theirs exactly once.
+    /// </summary>
+    /// <remarks>
+    /// A first gradient is stored as a copy: <paramref name="g"/> may be the caller's gradient or
+    /// reach several leaves (Add's backward passes it on as it is), and a later in-place
+    /// accumulation must change this leaf's gradient only. With createGraph the copy is recorded,
+    /// so the gradient stays differentiable, and later ones are added out of place, as PyTorch does.
+    /// </remarks>
+    private static void Accumulate(Tensor leaf, Tensor g, bool createGraph)
+    {
+        lock (leaf.GradLock)
+        {
+            if (createGraph)
+                leaf.Grad = leaf.Grad is null ? RecordedCopy(g) : leaf.Grad + g;
+            else if (leaf.Grad is null || leaf.Grad.GradFn is not null)
+                leaf.Grad = leaf.Grad is null ? g.Clone() : (leaf.Grad + g).Detach();
+            else
+                leaf.Grad.AddInPlace(g);
+        }
+    }
+
+    /// <summary>A copy of <paramref name="g"/> that is recorded when <paramref name="g"/> requires grad (clone: grad ↦ grad).</summary>
+    private static Tensor RecordedCopy(Tensor g)
+        => g.RequiresGrad ? Tape.Record(g.Clone(), "Clone", [g], grad => [grad]) : g.Clone();
 
     /// <summary>Post-order over the nodes reachable from <paramref name="root"/> (inputs before the ops that use them).</summary>
     private static List<Node> TopologicalOrder(Node root)

@@ -110,9 +110,7 @@ public abstract class Function
             record |= _needsInputGrad[i] = Tape.IsGradEnabled && inputs[i].RequiresGrad;
 
         Tensor output;
-        Tape.EnterNoGrad();
-        try { output = Forward(inputs); }
-        finally { Tape.ExitNoGrad(); }
+        using (Tape.Override(gradEnabled: false)) output = Forward(inputs);
         if (output is null) throw new InvalidOperationException($"{Name}.Forward returned null.");
         // The result must be a new node: wrap an input returned as is (its data is shared).
         if (output.GradFn is not null || Array.IndexOf(inputs, output) >= 0)

@@ -64,7 +64,7 @@ public static class GradCheck
 
         var worst = new GradCheckResult(true, 0, -1, -1, -1, 0, 0);
         bool passed = true;
-        using (Tape.NoGrad())
+        using (Tape.Override(gradEnabled: false))
         {
             for (int k = 0; k < diff.Length; k++)
             {

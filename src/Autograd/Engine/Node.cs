@@ -5,9 +5,18 @@ namespace Autograd;
 /// in-place changes), and the backward function mapping the output's gradient to one gradient per input.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Until it is released the node holds the storage of its output, of each input and of each saved
 /// tensor (<see cref="VersionCounter.AddHold"/>): its backward may read any of them (the closures
 /// capture them), so a disposed one must not be recycled before then (see <see cref="Tensor.Dispose"/>).
+/// </para>
+/// <para>
+/// Several threads may run backward passes through one graph at once (as PyTorch allows). A pass
+/// enters each node before it runs it (<see cref="TryEnter"/>) and leaves the nodes at its end
+/// (<see cref="Leave"/>); a pass that does not retain the graph marks them freed, and the last pass
+/// to leave a freed node releases it. So a node is released exactly once and never while a pass is
+/// running it, and a pass that reaches a node of a freed graph is refused.
+/// </para>
 /// </remarks>
 internal sealed class Node
 {
@@ -18,6 +27,11 @@ internal sealed class Node
     private int[]? _savedVersions;
     private readonly Action? _onRelease;
     private VersionCounter? _output; // the output's storage, held until Release
+
+    // The number of passes inside this node, plus Freed once a pass that does not retain the graph
+    // has completed. One compare-and-swap per node on the way in and one on the way out of a pass.
+    private int _state;
+    private const int Freed = 1 << 30;
 
     /// <summary>
     /// False for user-defined <see cref="Function"/>s: their backward might keep the gradient it
@@ -47,14 +61,52 @@ internal sealed class Node
         }
     }
 
-    public bool Released => _backward is null;
+    /// <summary>
+    /// Enters the node for a backward pass; false if the graph was already freed (by a pass that did
+    /// not retain it), and then the pass must not run it. Pair with <see cref="Leave"/>.
+    /// </summary>
+    public bool TryEnter()
+    {
+        int state = Volatile.Read(ref _state);
+        while ((state & Freed) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _state, state + 1, state);
+            if (seen == state) return true;
+            state = seen;
+        }
+        return false;
+    }
 
+    /// <summary>
+    /// Ends a pass's use of the node: leaves it if the pass <paramref name="entered"/> it, and with
+    /// <paramref name="free"/> (a completed pass without retainGraph) marks it freed. The last pass
+    /// to leave a freed node releases it.
+    /// </summary>
+    public void Leave(bool entered, bool free)
+    {
+        if (!entered && !free) return;
+        int state = Volatile.Read(ref _state), next;
+        while (true)
+        {
+            next = (state - (entered ? 1 : 0)) | (free ? Freed : 0);
+            int seen = Interlocked.CompareExchange(ref _state, next, state);
+            if (seen == state) break;
+            state = seen;
+        }
+        // Freed with no pass inside happens once: set by the pass that marks it freed while none is
+        // inside, or by the last pass to leave after that (no pass enters a freed node).
+        if (next == Freed && state != Freed) Release();
+    }
+
+    /// <summary>The error for a pass through a freed graph.</summary>
+    public InvalidOperationException FreedError() => new(
+        $"Trying to backward through the graph a second time (through {Name}Backward), or to use its saved tensors after they were freed. " +
+        "The first Backward() freed them: pass retainGraph: true to the first Backward() (or Tape.Grad) if you need to backward through the graph again.");
+
+    /// <summary>Runs the backward (the pass has entered this node, so it cannot be released meanwhile).</summary>
     public Tensor?[] Apply(Tensor gradOutput)
     {
-        if (_backward is null)
-            throw new InvalidOperationException(
-                $"Trying to backward through the graph a second time (through {Name}Backward), or to use its saved tensors after they were freed. " +
-                "The first Backward() freed them: pass retainGraph: true to the first Backward() (or Tape.Grad) if you need to backward through the graph again.");
+        var backward = _backward ?? throw FreedError();
         if (_saved is not null)
         {
             for (int i = 0; i < _saved.Length; i++)
@@ -66,13 +118,12 @@ internal sealed class Node
                         "Do not change tensors in place (e.g. optimizer.Step()) between the forward pass and Backward().");
             }
         }
-        return _backward(gradOutput);
+        return backward(gradOutput);
     }
 
-    /// <summary>Frees the backward and the saved tensors and drops the node's holds (once: later calls do nothing).</summary>
-    public void Release()
+    /// <summary>Frees the backward and the saved tensors and drops the node's holds (called once, by <see cref="Leave"/>).</summary>
+    private void Release()
     {
-        if (_backward is null) return;
         _backward = null;
         var saved = _saved;
         _saved = null;

@@ -1,63 +1,136 @@
 namespace Autograd;
 
 /// <summary>
-/// The recording switch and the gradient entry points. Each thread has its own recording state,
-/// so models can train on parallel threads.
+/// The recording switch and the gradient entry points. The switch (<see cref="NoGrad"/>,
+/// <see cref="EnableGrad"/>) and <see cref="DetectAnomaly"/> are ambient state of the async flow,
+/// as .NET's own ambient state is (<c>CultureInfo.CurrentCulture</c>, <c>AsyncLocal</c>): a scope
+/// that spans an <c>await</c> is still in force after it, on whatever thread the code resumes, and
+/// ends there; work started inside it (<c>Task.Run</c>, <c>Parallel.For</c>, a new thread) runs
+/// inside it; other threads and flows are not affected, so models can train on parallel threads.
 /// </summary>
 public static class Tape
 {
-    [ThreadStatic] private static int t_noGradDepth;
-    [ThreadStatic] private static bool t_anomalyMode;
+    // The flow's innermost open scope (null: recording on) and anomaly mode. The change callbacks
+    // run on a thread whenever its flow's values change (set here, or the thread switching flows)
+    // and keep this thread's copies below, so that the per-op reads are thread-static reads.
+    private static readonly AsyncLocal<GradModeScope?> s_scope = new(a =>
+    {
+        t_scope = a.CurrentValue;
+        UpdateGradOff();
+    });
+    private static readonly AsyncLocal<bool> s_anomaly = new(a => t_anomaly = a.CurrentValue);
+
+    [ThreadStatic] private static GradModeScope? t_scope;
+    [ThreadStatic] private static bool t_anomaly;
+    [ThreadStatic] private static int t_override;                  // the library's Override: 0 none, +1 on, -1 off
+    [ThreadStatic] private static GradModeScope? t_overrideScope;  // the flow's scope when the Override began
+    [ThreadStatic] private static bool t_gradOff;                  // what the above add up to (read by every op)
+
+    private static void UpdateGradOff()
+        // The library's override holds until user code inside it opens a scope of its own.
+        => t_gradOff = t_override != 0 && ReferenceEquals(t_scope, t_overrideScope) ? t_override < 0 : t_scope is { Enabled: false };
 
     /// <summary>True when ops record themselves for backward (not inside <see cref="NoGrad"/>).</summary>
-    public static bool IsGradEnabled => t_noGradDepth == 0;
+    public static bool IsGradEnabled => !t_gradOff;
 
     /// <summary>
     /// A scope inside which nothing is recorded (like <c>torch.no_grad()</c>): results never require
     /// grad. Use for evaluation and for parameter updates. <c>using (Tape.NoGrad()) { ... }</c>
     /// </summary>
-    public static IDisposable NoGrad() => new GradModeScope(+1);
+    /// <returns>The scope; disposing it restores the mode from before it, in the same async flow.</returns>
+    /// <remarks>
+    /// The scope belongs to the async flow that entered it: dispose it there (a <c>using</c> block,
+    /// also across <c>await</c>). Disposing it in a flow where it is not open (another thread, or a
+    /// task started before it) throws <see cref="InvalidOperationException"/>, since that cannot end
+    /// it where it is in force. Disposing an outer scope while an inner one is still open ends both.
+    /// </remarks>
+    public static IDisposable NoGrad() => new GradModeScope(enabled: false, "Tape.NoGrad()");
 
     /// <summary>
     /// A scope inside which recording is on even within an enclosing <see cref="NoGrad"/>
-    /// (like <c>torch.enable_grad()</c>).
+    /// (like <c>torch.enable_grad()</c>). Follows the async flow as <see cref="NoGrad"/> does.
     /// </summary>
-    public static IDisposable EnableGrad() => new GradModeScope(-t_noGradDepth);
+    /// <returns>The scope; disposing it restores the mode from before it, in the same async flow.</returns>
+    public static IDisposable EnableGrad() => new GradModeScope(enabled: true, "Tape.EnableGrad()");
 
-    /// <summary>Enters a no-grad region without allocating a scope object; pair with <see cref="ExitNoGrad"/> in a finally.</summary>
-    internal static void EnterNoGrad() => t_noGradDepth++;
+    /// <summary>
+    /// Recording on or off for a block of the library's own code on this thread, without allocating
+    /// (per op: <c>using (Tape.Override(gradEnabled: false)) ...</c>). Only for synchronous blocks
+    /// that end on the thread they began on; user code called inside may open scopes of its own,
+    /// which take precedence while open.
+    /// </summary>
+    internal static OverrideScope Override(bool gradEnabled) => new(gradEnabled);
 
-    /// <summary>Leaves the region entered by <see cref="EnterNoGrad"/>.</summary>
-    internal static void ExitNoGrad() => t_noGradDepth--;
-
-    private sealed class GradModeScope : IDisposable
+    /// <summary>An <see cref="Override"/>; disposing it restores the one before it.</summary>
+    internal readonly struct OverrideScope : IDisposable
     {
-        private readonly int _delta;
-        private bool _disposed;
+        private readonly int _previous;
+        private readonly GradModeScope? _previousScope;
 
-        public GradModeScope(int delta)
+        internal OverrideScope(bool gradEnabled)
         {
-            _delta = delta;
-            t_noGradDepth += delta;
+            _previous = t_override;
+            _previousScope = t_overrideScope;
+            t_override = gradEnabled ? 1 : -1;
+            t_overrideScope = t_scope;
+            UpdateGradOff();
         }
 
         public void Dispose()
         {
-            if (_disposed) return;
-            _disposed = true;
-            t_noGradDepth -= _delta;
+            t_override = _previous;
+            t_overrideScope = _previousScope;
+            UpdateGradOff();
+        }
+    }
+
+    /// <summary>A NoGrad or EnableGrad scope: the flow's mode while it is the innermost open scope.</summary>
+    private sealed class GradModeScope : IDisposable
+    {
+        public readonly bool Enabled;
+        private readonly GradModeScope? _outer; // the flow's scope when this one began
+        private readonly string _name;
+        private bool _ended;
+
+        public GradModeScope(bool enabled, string name)
+        {
+            Enabled = enabled;
+            _name = name;
+            _outer = s_scope.Value;
+            s_scope.Value = this;
+        }
+
+        public void Dispose()
+        {
+            if (_ended) return;
+            var current = s_scope.Value;
+            for (var open = current; open is not null; open = open._outer)
+            {
+                if (!ReferenceEquals(open, this)) continue;
+                // End this scope and any inner one left open, as leaving a `with` block restores the mode from before it.
+                for (var inner = current; !ReferenceEquals(inner, this); inner = inner!._outer) inner!._ended = true;
+                _ended = true;
+                s_scope.Value = _outer;
+                return;
+            }
+            throw new InvalidOperationException(
+                $"This {_name} scope is not open in the code disposing it: it was entered in another async flow (another thread, or a task " +
+                "started before the scope), where it is still in force. Dispose it in the flow that entered it, e.g. with a using block " +
+                "(which also works across await).");
         }
     }
 
     /// <summary>
     /// Anomaly detection (like <c>torch.autograd.detect_anomaly</c>): while on, every op checks
     /// its forward result and every backward step its gradients for NaN or infinity and throws
-    /// naming the op. Slow; for debugging only. Per thread.
+    /// naming the op. Slow; for debugging only. Ambient state of the async flow, as
+    /// <see cref="NoGrad"/> is: set in an <c>async</c> method, it holds across its awaits but
+    /// does not flow back to its caller.
     /// </summary>
     public static bool DetectAnomaly
     {
-        get => t_anomalyMode;
-        set => t_anomalyMode = value;
+        get => t_anomaly;
+        set => s_anomaly.Value = value;
     }
 
     /// <summary>
@@ -103,7 +176,7 @@ public static class Tape
     /// </summary>
     internal static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, params Tensor[] saved)
     {
-        if (t_anomalyMode) Anomaly.CheckForward(name, result);
+        if (t_anomaly) Anomaly.CheckForward(name, result);
         if (!IsGradEnabled) return result;
         foreach (var input in inputs)
         {

@@ -58,7 +58,7 @@ public sealed partial class Tensor
         RequireFloat("LogSumExp");
         int d = Shapes.NormalizeDim(dim, Rank);
         Tensor r;
-        using (Tape.NoGrad())
+        using (Tape.Override(gradEnabled: false))
         {
             var max = Max(d, keepDim: true);
             // An all -inf (or +inf) slice would give inf - inf; shift by 0 there instead.

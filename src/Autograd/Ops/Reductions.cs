@@ -44,7 +44,7 @@ public sealed partial class Tensor
         RequireFloat("Mean");
         int n = NumberOfElements;
         Tensor r;
-        using (Tape.NoGrad()) r = Sum() / n;
+        using (Tape.Override(gradEnabled: false)) r = Sum() / n;
         return Tape.Record(r, "Mean", [this], g => [g.Expand(Dims) / n]);
     }
 
@@ -55,7 +55,7 @@ public sealed partial class Tensor
         int d = Shapes.NormalizeDim(dim, Rank);
         int n = Rank == 0 ? 1 : Dims[d];
         Tensor r;
-        using (Tape.NoGrad()) r = Sum(d, keepDim) / n;
+        using (Tape.Override(gradEnabled: false)) r = Sum(d, keepDim) / n;
         return Tape.Record(r, "Mean", [this], g => [(keepDim || Rank == 0 ? g : g.Unsqueeze(d)).Expand(Dims) / n]);
     }
 
@@ -81,7 +81,7 @@ public sealed partial class Tensor
     private Tensor ExtremeAll(bool max)
     {
         Tensor r;
-        using (Tape.NoGrad()) r = max ? Reshape(-1).Max(0) : Reshape(-1).Min(0);
+        using (Tape.Override(gradEnabled: false)) r = max ? Reshape(-1).Max(0) : Reshape(-1).Min(0);
         return Tape.Record(r, max ? "Max" : "Min", [this], g =>
         {
             // mask = (x == value), or isnan(x) when the value is NaN; gradient g / mask.sum() on

@@ -40,6 +40,11 @@ public abstract partial class Module
 
     private readonly List<ParameterSlot> _parameters = [];
     private readonly List<(string Name, Module Module)> _children = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal); // of both, so a wide Sequential checks a name in O(1)
+
+    // The modules this one is registered in, for the cycle check (weak: a child does not keep
+    // a container alive, e.g. a shared backbone wrapped anew in each experiment).
+    private readonly List<WeakReference<Module>> _parents = [];
 
     /// <summary>
     /// True in training mode (the default), false in evaluation mode. Layers such as
@@ -83,6 +88,7 @@ public abstract partial class Module
         parameter.RequiresGrad = true;
         parameter.Name ??= name;
         _parameters.Add(new ParameterSlot(name, parameter));
+        _names.Add(name);
         return parameter;
     }
 
@@ -100,10 +106,45 @@ public abstract partial class Module
     {
         ValidateName(name, "module");
         ArgumentNullException.ThrowIfNull(module);
-        if (module.SelfAndDescendants().Any(m => ReferenceEquals(m, this)))
+        if (IsSelfOrDescendantOf(module))
             throw new ArgumentException($"Cannot register module '{name}' ({module.TypeName}): {TypeName} is that module or one of its descendants, which would make a cycle.", nameof(module));
         _children.Add((name, module));
+        _names.Add(name);
+        module._parents.RemoveAll(p => !p.TryGetTarget(out _));
+        module._parents.Add(new WeakReference<Module>(this));
         return module;
+    }
+
+    /// <summary>
+    /// Whether this module is <paramref name="module"/> or one of its descendants (registering
+    /// <paramref name="module"/> here would then make a cycle). Searches down from
+    /// <paramref name="module"/> and up from this module by turns and stops when either side is
+    /// exhausted, so the cost is that of the smaller side: nesting a chain from the inside
+    /// (<c>m = new Sequential(m, ...)</c>) or from the outside costs O(1) per level, not O(depth).
+    /// </summary>
+    private bool IsSelfOrDescendantOf(Module module)
+    {
+        if (ReferenceEquals(module, this)) return true;
+        if (module._children.Count == 0 || _parents.Count == 0) return false;
+        var down = new Stack<Module>([module]);
+        var up = new Stack<Module>([this]);
+        var seenDown = new HashSet<Module>(ReferenceEqualityComparer.Instance) { module };
+        var seenUp = new HashSet<Module>(ReferenceEqualityComparer.Instance) { this };
+        while (down.Count > 0 && up.Count > 0)
+        {
+            foreach (var (_, child) in down.Pop()._children)
+            {
+                if (ReferenceEquals(child, this)) return true;
+                if (seenDown.Add(child)) down.Push(child);
+            }
+            foreach (var weak in up.Pop()._parents)
+            {
+                if (!weak.TryGetTarget(out var parent)) continue;
+                if (ReferenceEquals(parent, module)) return true;
+                if (seenUp.Add(parent)) up.Push(parent);
+            }
+        }
+        return false;
     }
 
     /// <summary>The parameter this module registered under <paramref name="name"/> (its current tensor, see <see cref="To"/>).</summary>
@@ -124,7 +165,7 @@ public abstract partial class Module
             throw new ArgumentException($"A {kind} name can't be empty.", nameof(name));
         if (name.Contains('.'))
             throw new ArgumentException($"A {kind} name can't contain \".\", got \"{name}\" (dots separate the levels of nested names).", nameof(name));
-        if (_parameters.Any(p => p.Name == name) || _children.Any(c => c.Name == name))
+        if (_names.Contains(name))
             throw new ArgumentException($"{TypeName} already has a parameter or module named \"{name}\".", nameof(name));
     }
 
@@ -152,25 +193,25 @@ public abstract partial class Module
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters()
     {
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var (prefix, module) in NamedModules())
+        foreach (var (path, module) in NamedModules())
             foreach (var slot in module._parameters)
                 if (seen.Add(slot.Value))
-                    yield return (Join(prefix, slot.Name), slot.Value);
+                    yield return (ModulePath.Join(path, slot.Name), slot.Value);
     }
 
-    /// <summary>This module and its descendants with their dotted paths (this one is ""), pre-order, each module once.</summary>
-    private IEnumerable<(string Prefix, Module Module)> NamedModules()
+    /// <summary>This module and its descendants with their paths (this one's is null), pre-order, each module once.</summary>
+    private IEnumerable<(ModulePath? Path, Module Module)> NamedModules()
     {
         var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(string, Module)>();
-        stack.Push(("", this));
+        var stack = new Stack<(ModulePath?, Module)>();
+        stack.Push((null, this));
         while (stack.Count > 0)
         {
-            var (prefix, module) = stack.Pop();
+            var (path, module) = stack.Pop();
             if (!seen.Add(module)) continue;
-            yield return (prefix, module);
+            yield return (path, module);
             for (int i = module._children.Count - 1; i >= 0; i--)
-                stack.Push((Join(prefix, module._children[i].Name), module._children[i].Module));
+                stack.Push((new ModulePath(path, module._children[i].Name), module._children[i].Module));
         }
     }
 
@@ -180,16 +221,36 @@ public abstract partial class Module
     /// Every (name, slot) of the state dict, PyTorch's way: recursive without removing
     /// duplicates, so a shared parameter appears under each of its names.
     /// </summary>
-    private IEnumerable<(string Name, ParameterSlot Slot)> StateSlots(string prefix = "")
+    private IEnumerable<(string Name, ParameterSlot Slot)> StateSlots()
     {
-        foreach (var slot in _parameters)
-            yield return (Join(prefix, slot.Name), slot);
-        foreach (var (name, child) in _children)
-            foreach (var entry in child.StateSlots(Join(prefix, name)))
-                yield return entry;
+        // Depth first with an explicit stack: a module's own parameters, then each child's in order.
+        var stack = new Stack<(ModulePath?, Module)>();
+        stack.Push((null, this));
+        while (stack.Count > 0)
+        {
+            var (path, module) = stack.Pop();
+            foreach (var slot in module._parameters)
+                yield return (ModulePath.Join(path, slot.Name), slot);
+            for (int i = module._children.Count - 1; i >= 0; i--)
+                stack.Push((new ModulePath(path, module._children[i].Name), module._children[i].Module));
+        }
     }
 
-    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+    /// <summary>
+    /// A module's dotted path (<c>1.0</c>), kept as a link to its parent's so that walking a deep
+    /// tree costs O(1) per module; the string is built only for the names actually produced.
+    /// </summary>
+    private sealed record ModulePath(ModulePath? Parent, string Name)
+    {
+        public static string Join(ModulePath? path, string name)
+        {
+            if (path is null) return name;
+            var parts = new List<string> { name };
+            for (var p = path; p is not null; p = p.Parent) parts.Add(p.Name);
+            parts.Reverse();
+            return string.Join('.', parts);
+        }
+    }
 
     // ------------------------------------------------------------------ modes, gradients, dtype
 

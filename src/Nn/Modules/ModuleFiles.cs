@@ -11,11 +11,13 @@ public abstract partial class Module
     /// <c>{"format": "pt"}</c>, so <c>safetensors.torch.load_file</c> followed by PyTorch's
     /// <c>load_state_dict</c> reads it into the equivalent PyTorch model. The write is atomic:
     /// the bytes go to a temporary file next to <paramref name="path"/> that then replaces it,
-    /// so a failure leaves any existing file untouched.
+    /// so a failure leaves any existing file untouched. Through a symbolic link, the file the link
+    /// points to is replaced (atomically, beside it) and the link stays a link, as when PyTorch's
+    /// <c>torch.save</c> writes through one.
     /// </summary>
     /// <param name="path">The destination file (conventionally <c>*.safetensors</c>).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="IOException">The file could not be written (e.g. the path is a directory).</exception>
+    /// <exception cref="IOException">The file could not be written (e.g. the path is a directory, or a loop of symbolic links).</exception>
     /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
     public void Save(string path)
     {
@@ -39,7 +41,7 @@ public abstract partial class Module
     /// the model changes only if everything passes. F32 and F64 tensors load into parameters of
     /// either dtype (converted as <c>Tensor.To</c> does); other dtypes are rejected.
     /// </summary>
-    /// <param name="path">The file to read.</param>
+    /// <param name="path">The file to read: a regular file or a named pipe (read front to back).</param>
     /// <param name="strict">True (the default) to require exactly the model's keys; false to load
     /// the keys that match and report the others.</param>
     /// <returns>The missing and unexpected keys (both empty after a strict load).</returns>
@@ -60,9 +62,9 @@ public abstract partial class Module
     private static Tensor Decode(SafeTensorEntry entry, string path)
     {
         if (entry.DType is not ("F32" or "F64"))
-            throw new InvalidDataException($"dtype mismatch for {entry.Name}: the file stores it as {entry.DType}, but parameters need F32 or F64.");
+            throw new InvalidDataException($"dtype mismatch for {ErrorText.Name(entry.Name)}: the file stores it as {entry.DType}, but parameters need F32 or F64.");
         if (entry.Shape.Any(d => d > int.MaxValue))
-            throw new InvalidDataException($"size mismatch for {entry.Name}: its shape [{string.Join(", ", entry.Shape)}] in '{path}' is too large for a tensor.");
+            throw new InvalidDataException($"size mismatch for {ErrorText.Name(entry.Name)}: its shape [{string.Join(", ", entry.Shape)}] in '{path}' is too large for a tensor.");
         int[] shape = entry.Shape.Select(d => (int)d).ToArray();
         return entry.DType == "F32"
             ? Tensor.FromArray(SafeTensors.DecodeSingles(entry.Data), shape)

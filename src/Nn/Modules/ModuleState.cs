@@ -75,17 +75,17 @@ public abstract partial class Module
             }
             var p = slot.Value;
             if (!v.DType.IsFloatingPoint())
-                problems.Add($"dtype mismatch for {name}: the value is {v.DType} (shape {Shapes.Format(v.Dims)}), but parameters need Float32 or Float64.");
+                problems.Add($"dtype mismatch for {ErrorText.Name(name)}: the value is {v.DType} (shape {Shapes.Format(v.Dims)}), but parameters need Float32 or Float64.");
             else if (!Shapes.Equal(v.Dims, p.Dims))
-                problems.Add($"size mismatch for {name}: copying a param with shape {Shapes.Format(v.Dims)} from checkpoint, the shape in current model is {Shapes.Format(p.Dims)}.");
+                problems.Add($"size mismatch for {ErrorText.Name(name)}: copying a param with shape {Shapes.Format(v.Dims)} from checkpoint, the shape in current model is {Shapes.Format(p.Dims)}.");
             else
                 copies.Add((slot, v));
         }
         var unexpected = available.Where(k => !expected.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (strict)
         {
-            if (missing.Count > 0) problems.Insert(0, "Missing key(s) in state_dict: " + string.Join(", ", missing.Select(k => $"\"{k}\"")) + ".");
-            if (unexpected.Count > 0) problems.Insert(missing.Count > 0 ? 1 : 0, "Unexpected key(s) in state_dict: " + string.Join(", ", unexpected.Select(k => $"\"{k}\"")) + ".");
+            if (missing.Count > 0) problems.Insert(0, "Missing key(s) in state_dict: " + ErrorText.QuotedList(missing) + ".");
+            if (unexpected.Count > 0) problems.Insert(missing.Count > 0 ? 1 : 0, "Unexpected key(s) in state_dict: " + ErrorText.QuotedList(unexpected) + ".");
         }
         return new LoadPlan(copies, new IncompatibleKeys(missing, unexpected));
     }
@@ -109,8 +109,9 @@ public abstract partial class Module
         return plan.Keys;
     }
 
+    /// <summary>PyTorch's message, with at most <see cref="ErrorText.MaxItems"/> problems and keys per list (then a count).</summary>
     private string LoadErrorMessage(List<string> problems)
-        => $"Error(s) in loading state_dict for {TypeName}:\n\t" + string.Join("\n\t", problems) + "\nNothing was loaded; the model is unchanged.";
+        => $"Error(s) in loading state_dict for {TypeName}:\n\t" + string.Join("\n\t", ErrorText.Lines(problems)) + "\nNothing was loaded; the model is unchanged.";
 
     private static string StripParamName(ArgumentException e)
         => e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace Autograd.Nn.Serialization;
 
@@ -43,17 +42,28 @@ internal sealed record SafeTensorEntry(string Name, string DType, long[] Shape, 
 /// bytes, which is one of the orders the reference may produce.
 /// </para>
 /// <para>
-/// The reader validates the whole file before returning anything and reports every problem
-/// as an <see cref="InvalidDataException"/> whose message names the file and the defect.
+/// The reader (SafeTensors.Reading.cs) validates the whole file before returning anything and
+/// reports every problem as an <see cref="InvalidDataException"/> whose message names the file
+/// and the defect.
 /// </para>
 /// </remarks>
-internal static class SafeTensors
+internal static partial class SafeTensors
 {
     /// <summary>The header key holding free-form string metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
     /// <summary>Largest accepted header, in bytes (the reference library's limit).</summary>
     public const long MaxHeaderSize = 100_000_000;
+
+    /// <summary>
+    /// The most tensors, and separately the most metadata entries, a file may list (read or
+    /// written). Bounds what a hostile header can make the reader build; models in the wild list
+    /// hundreds to a few thousand tensors per file.
+    /// </summary>
+    public const int MaxEntries = 100_000;
+
+    /// <summary>The most dimensions a tensor's shape may have in a file (NumPy's limit, too).</summary>
+    public const int MaxRank = 64;
 
     private const int PrefixSize = 8;
 
@@ -85,13 +95,6 @@ internal static class SafeTensors
 
     private static readonly HashSet<string> SubByteDTypes = new(StringComparer.Ordinal) { "F4", "F6_E2M3", "F6_E3M2" };
 
-    private static readonly JsonDocumentOptions JsonOptions = new()
-    {
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-        MaxDepth = 64,
-    };
-
     /// <summary>Whether <paramref name="dtype"/> is a safetensors dtype this codec can read and write.</summary>
     /// <param name="dtype">A dtype string such as <c>"F32"</c>.</param>
     /// <returns><see langword="true"/> for the byte-sized spec dtypes.</returns>
@@ -115,7 +118,9 @@ internal static class SafeTensors
     /// Validates <paramref name="tensors"/> and writes them to <paramref name="path"/> atomically:
     /// the bytes go to a temporary file in the same directory, are flushed to disk, and the
     /// temporary file then replaces <paramref name="path"/>. On any failure the temporary file is
-    /// deleted and an existing file at <paramref name="path"/> is left untouched.
+    /// deleted and an existing file at <paramref name="path"/> is left untouched. When
+    /// <paramref name="path"/> is a symbolic link, its final target is what is replaced (the
+    /// temporary file goes beside the target), and the link stays.
     /// </summary>
     /// <param name="path">Destination file.</param>
     /// <param name="tensors">The tensors; names must be unique and non-empty.</param>
@@ -128,7 +133,7 @@ internal static class SafeTensors
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (header, ordered) = Prepare(tensors, metadata);
 
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = ResolveLinks(Path.GetFullPath(path));
         string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
         string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
@@ -146,6 +151,18 @@ internal static class SafeTensors
             TryDelete(tempPath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The file a write to <paramref name="fullPath"/> should replace: the final target when it is a
+    /// symbolic link (a chain of them, relative or absolute), so the link stays a link, as it does
+    /// when a program opens the path for writing (torch.save, safetensors' save_file). The target
+    /// need not exist yet; a loop of links is an <see cref="IOException"/>.
+    /// </summary>
+    private static string ResolveLinks(string fullPath)
+    {
+        var info = new FileInfo(fullPath);
+        return info.LinkTarget is null ? fullPath : info.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
     }
 
     /// <summary>Serializes <paramref name="tensors"/> to an in-memory safetensors image (same bytes as <see cref="Write"/>).</summary>
@@ -177,6 +194,17 @@ internal static class SafeTensors
         IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        // The reader's limits (see MaxEntries): a file this writer makes is one it can read back.
+        if (tensors.Count > MaxEntries)
+        {
+            throw new ArgumentException($"{tensors.Count} tensors are more than the {MaxEntries} a file may list.", nameof(tensors));
+        }
+
+        if (metadata is not null && metadata.Count > MaxEntries)
+        {
+            throw new ArgumentException($"{metadata.Count} metadata entries are more than the {MaxEntries} a file may list.", nameof(metadata));
+        }
+
         var keyed = new List<(SafeTensorEntry Entry, byte[] NameUtf8, int Rank)>(tensors.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < tensors.Count; i++)
@@ -305,6 +333,11 @@ internal static class SafeTensors
             throw new ArgumentException($"{who} has a null shape.", param);
         }
 
+        if (entry.Shape.Length > MaxRank)
+        {
+            throw new ArgumentException($"{who} has {entry.Shape.Length} dimensions, more than the {MaxRank} a file may give a shape.", param);
+        }
+
         if (entry.Data is null)
         {
             throw new ArgumentException($"{who} has null data.", param);
@@ -402,347 +435,6 @@ internal static class SafeTensors
             // Same as above.
         }
     }
-
-    // ------------------------------------------------------------------ reading
-
-    /// <summary>Reads and fully validates a safetensors file.</summary>
-    /// <param name="path">The file to read.</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path) => Read(path, out _);
-
-    /// <summary>Reads and fully validates a safetensors file, also returning its <c>__metadata__</c>.</summary>
-    /// <param name="path">The file to read.</param>
-    /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when the file has none.</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path, out IReadOnlyDictionary<string, string>? metadata)
-    {
-        using var stream = OpenForRead(path);
-        return ReadFrom(stream, path, readData: true, out metadata);
-    }
-
-    /// <summary>
-    /// Reads only the <c>__metadata__</c> map of a safetensors file, after validating the whole
-    /// header against the file size (tensor bytes are not loaded).
-    /// </summary>
-    /// <param name="path">The file to read.</param>
-    /// <returns>The metadata, or <see langword="null"/> when the file has none.</returns>
-    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyDictionary<string, string>? ReadMetadata(string path)
-    {
-        using var stream = OpenForRead(path);
-        ReadFrom(stream, path, readData: false, out var metadata);
-        return metadata;
-    }
-
-    /// <summary>Parses and fully validates an in-memory safetensors image.</summary>
-    /// <param name="bytes">The complete file contents.</param>
-    /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when absent.</param>
-    /// <param name="sourceName">How error messages refer to the data (e.g. a file name).</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="InvalidDataException">The bytes are not a valid safetensors image; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Deserialize(byte[] bytes, out IReadOnlyDictionary<string, string>? metadata, string sourceName = "<memory>")
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        using var stream = new MemoryStream(bytes, writable: false);
-        return ReadFrom(stream, sourceName, readData: true, out metadata);
-    }
-
-    private static FileStream OpenForRead(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Safetensors file '{path}' does not exist.", path);
-        }
-
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-    }
-
-    private sealed record HeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
-
-    private static IReadOnlyList<SafeTensorEntry> ReadFrom(
-        Stream stream, string source, bool readData, out IReadOnlyDictionary<string, string>? metadata)
-    {
-        InvalidDataException Bad(string what) => new($"Invalid safetensors file '{source}': {what}");
-
-        long fileLength = stream.Length;
-        if (fileLength == 0)
-        {
-            throw Bad("the file is empty (expected at least the 8-byte header length).");
-        }
-
-        if (fileLength < PrefixSize)
-        {
-            throw Bad($"the file is {fileLength} bytes long, shorter than the 8-byte header length.");
-        }
-
-        Span<byte> prefix = stackalloc byte[PrefixSize];
-        stream.ReadExactly(prefix);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > MaxHeaderSize)
-        {
-            throw Bad($"header length {headerLength} exceeds the {MaxHeaderSize}-byte limit.");
-        }
-
-        if ((long)headerLength > fileLength - PrefixSize)
-        {
-            throw Bad($"header length {headerLength} exceeds the {fileLength - PrefixSize} bytes that follow the length prefix.");
-        }
-
-        var headerBytes = new byte[(int)headerLength];
-        stream.ReadExactly(headerBytes);
-        try
-        {
-            _ = StrictUtf8.GetCharCount(headerBytes);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw Bad($"the header is not valid UTF-8 (invalid byte at header offset {ex.Index}).");
-        }
-
-        long dataLength = fileLength - PrefixSize - (long)headerLength;
-        var entries = new List<HeaderEntry>();
-        metadata = null;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(headerBytes, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            throw Bad($"the header is not valid JSON: {ex.Message}");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw Bad($"the header must be a JSON object but is a JSON {root.ValueKind.ToString().ToLowerInvariant()}.");
-            }
-
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in root.EnumerateObject())
-            {
-                if (!names.Add(property.Name))
-                {
-                    throw Bad($"the header has duplicate key '{property.Name}'.");
-                }
-
-                if (property.Name == MetadataKey)
-                {
-                    metadata = ParseMetadata(property.Value, Bad);
-                }
-                else
-                {
-                    entries.Add(ParseEntry(property.Name, property.Value, dataLength, Bad));
-                }
-            }
-        }
-
-        // Offsets must tile [0, dataLength) exactly: sort as the reference does, then walk.
-        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-        long covered = 0;
-        HeaderEntry? previous = null;
-        foreach (var entry in entries)
-        {
-            if (entry.Begin < covered)
-            {
-                throw Bad($"tensor '{entry.Name}' data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' " +
-                          $"[{previous.Begin}, {previous.End}].");
-            }
-
-            if (entry.Begin > covered)
-            {
-                throw Bad($"data section bytes [{covered}, {entry.Begin}) are not covered by any tensor " +
-                          $"(gap before tensor '{entry.Name}'); tensor data must be contiguous.");
-            }
-
-            covered = entry.End;
-            previous = entry;
-        }
-
-        if (covered != dataLength)
-        {
-            throw Bad($"the data section is {dataLength} bytes but the tensors cover only {covered}: " +
-                      $"{dataLength - covered} trailing bytes after the last tensor.");
-        }
-
-        var result = new List<SafeTensorEntry>(entries.Count);
-        foreach (var entry in entries)
-        {
-            long size = entry.End - entry.Begin;
-            byte[] data;
-            if (!readData)
-            {
-                data = [];
-            }
-            else if (size > Array.MaxLength)
-            {
-                throw Bad($"tensor '{entry.Name}' has {size} bytes, more than a single array can hold.");
-            }
-            else
-            {
-                data = new byte[size];
-                stream.ReadExactly(data);
-            }
-
-            result.Add(new SafeTensorEntry(entry.Name, entry.DType, entry.Shape, data));
-        }
-
-        return result;
-    }
-
-    private static Dictionary<string, string> ParseMetadata(JsonElement element, Func<string, InvalidDataException> bad)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw bad($"'{MetadataKey}' must be a JSON object of strings but is a JSON {Kind(element)}.");
-        }
-
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            if (property.Value.ValueKind != JsonValueKind.String)
-            {
-                throw bad($"'{MetadataKey}' value for key '{property.Name}' must be a string but is a JSON {Kind(property.Value)}.");
-            }
-
-            if (!result.TryAdd(property.Name, property.Value.GetString()!))
-            {
-                throw bad($"'{MetadataKey}' has duplicate key '{property.Name}'.");
-            }
-        }
-
-        return result;
-    }
-
-    private static HeaderEntry ParseEntry(string name, JsonElement element, long dataLength, Func<string, InvalidDataException> bad)
-    {
-        string who = $"tensor '{name}'";
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw bad($"{who} must be described by a JSON object but is a JSON {Kind(element)}.");
-        }
-
-        JsonElement? dtypeElement = null, shapeElement = null, offsetsElement = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!seen.Add(property.Name))
-            {
-                throw bad($"{who} has duplicate field '{property.Name}'.");
-            }
-
-            switch (property.Name)
-            {
-                case "dtype": dtypeElement = property.Value; break;
-                case "shape": shapeElement = property.Value; break;
-                case "data_offsets": offsetsElement = property.Value; break;
-                default: break; // Unknown fields are ignored, as the reference reader does.
-            }
-        }
-
-        if (dtypeElement is not { } dtypeValue)
-        {
-            throw bad($"{who} lacks 'dtype'.");
-        }
-
-        if (shapeElement is not { } shapeValue)
-        {
-            throw bad($"{who} lacks 'shape'.");
-        }
-
-        if (offsetsElement is not { } offsetsValue)
-        {
-            throw bad($"{who} lacks 'data_offsets'.");
-        }
-
-        if (dtypeValue.ValueKind != JsonValueKind.String)
-        {
-            throw bad($"{who} 'dtype' must be a string but is a JSON {Kind(dtypeValue)}.");
-        }
-
-        string dtype = dtypeValue.GetString()!;
-        if (!DTypes.TryGetValue(dtype, out var info))
-        {
-            throw bad(SubByteDTypes.Contains(dtype)
-                ? $"{who} has sub-byte dtype '{dtype}', which is not supported."
-                : $"{who} has unknown dtype '{dtype}'.");
-        }
-
-        long[] shape = ReadIntegers(shapeValue, who, "shape", bad);
-        long[] offsets = ReadIntegers(offsetsValue, who, "data_offsets", bad);
-        if (offsets.Length != 2)
-        {
-            throw bad($"{who} 'data_offsets' must be [begin, end] but has {offsets.Length} elements.");
-        }
-
-        long begin = offsets[0], end = offsets[1];
-        if (begin > end)
-        {
-            throw bad($"{who} data_offsets [{begin}, {end}] have begin > end.");
-        }
-
-        if (end > dataLength)
-        {
-            throw bad($"{who} data_offsets [{begin}, {end}] extend past the end of the {dataLength}-byte data section.");
-        }
-
-        long expected = 1;
-        try
-        {
-            foreach (long dim in shape)
-            {
-                expected = checked(expected * dim);
-            }
-
-            expected = checked(expected * info.ItemSize);
-        }
-        catch (OverflowException)
-        {
-            throw bad($"{who} shape {FormatShape(shape)} of {dtype} overflows a 64-bit byte count.");
-        }
-
-        if (end - begin != expected)
-        {
-            throw bad($"{who} ({dtype}, shape {FormatShape(shape)}) needs {expected} bytes but data_offsets " +
-                      $"[{begin}, {end}] span {end - begin}.");
-        }
-
-        return new HeaderEntry(name, dtype, shape, begin, end);
-    }
-
-    private static long[] ReadIntegers(JsonElement element, string who, string field, Func<string, InvalidDataException> bad)
-    {
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            throw bad($"{who} '{field}' must be an array of non-negative integers but is a JSON {Kind(element)}.");
-        }
-
-        var values = new long[element.GetArrayLength()];
-        int i = 0;
-        foreach (var item in element.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long value) || value < 0)
-            {
-                throw bad($"{who} '{field}' element {i} is {item.GetRawText()}, not a non-negative 64-bit integer.");
-            }
-
-            values[i++] = value;
-        }
-
-        return values;
-    }
-
-    private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
-
-    private static string FormatShape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
     // ------------------------------------------------------------------ element encoding
 

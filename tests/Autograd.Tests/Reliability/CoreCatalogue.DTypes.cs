@@ -69,6 +69,17 @@ public static partial class CoreCatalogue
             sizeBug + " Tensor.Zeros(0).Reshape(65536, 65536, 65536, 65536) succeeds.");
         yield return Bug(Arg(k, "Expand [1, 1, 1, 1] to [65536, 65536, 65536, 65536]", () => Tensor.Ones(1, 1, 1, 1).Expand(65536, 65536, 65536, 65536), "[65536, 65536, 65536, 65536]"),
             sizeBug + " Tensor.Ones(1, 1, 1, 1).Expand(65536, 65536, 65536, 65536) returns a 0-element tensor claiming 2^64 elements.");
+        const string zeroDBug = "Tensor.FromArray (src/Autograd/Tensor.Factories.cs) reads an empty shape as \"no shape given\" and makes a 1-D tensor of the data's length: FromArray(new float[2], []) gives shape [2] instead of refusing (PyTorch: shape '[]' is invalid for input of size 2), and FromArray(new float[1], []) gives [1] instead of a 0-d tensor, so a model file with a 0-d parameter cannot be loaded (issue 12, attack 2).";
+        yield return Bug(Arg(k, "FromArray float[2] as [] (0-d: one element)", () => Tensor.FromArray(new float[2], []), "shape", "length 2", "[]"), zeroDBug);
+        yield return Bug(Arg(k, "FromArray double[0] as [] (0-d: one element)", () => Tensor.FromArray(new double[0], []), "shape", "length 0", "[]"), zeroDBug);
+        yield return Bug(Arg(k, "FromArray long[3] as [] (0-d: one element)", () => Tensor.FromArray(new long[3], []), "shape", "length 3", "[]"), zeroDBug);
+        const string maxLengthBug = "Shapes.Size (src/Autograd/Shapes.cs) allows up to int.MaxValue elements, but a .NET array holds at most Array.MaxLength (2147483591): a size in between passes the check and the allocation throws OutOfMemoryException (issue 12, attack 8). Should be an ArgumentException naming the shape and the limit.";
+        yield return Bug(Arg(k, "Zeros [int.MaxValue] (past Array.MaxLength)", () => Tensor.Zeros(int.MaxValue), "shape", "[2147483647]", "2147483591"), maxLengthBug);
+        yield return Bug(Arg(k, "Zeros [2, 1073741823] (past Array.MaxLength)", () => Tensor.Zeros(2, 1073741823), "shape", "[2, 1073741823]", "2147483591"), maxLengthBug);
+        yield return Bug(Arg(k, "Full [2147483592] Float64 (Array.MaxLength + 1)", () => Tensor.Full([2147483592], 1, DType.Float64), "shape", "[2147483592]", "2147483591"), maxLengthBug);
+        yield return Bug(Arg(k, "Expand [1] to [int.MaxValue] (past Array.MaxLength)", () => Tensor.Ones(1).Expand(int.MaxValue), "[2147483647]", "2147483591"), maxLengthBug);
+        yield return Bug(Arg(k, "Arange(0, 2147483600) (past Array.MaxLength)", () => Tensor.Arange(0, 2147483600), "end", "2147483600", "2147483591"),
+            "Tensor.Arange checks its count against int.MaxValue, not Array.MaxLength (2147483591): Arange(0, 2147483600) throws OutOfMemoryException (issue 12, attack 8).");
         yield return Arg(k, "Zeros [46341, 46341] (> int.MaxValue elements)", () => Tensor.Zeros(46341, 46341), "[46341, 46341]", "2147483647");
         yield return Arg(k, "Zeros [-1]", () => Tensor.Zeros(-1), "shape", "[-1]", "negative");
         yield return Arg(k, "Ones [2, -3]", () => Tensor.Ones(2, -3), "shape", "[2, -3]", "negative");

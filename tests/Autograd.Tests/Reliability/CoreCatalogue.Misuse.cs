@@ -154,6 +154,8 @@ public static partial class CoreCatalogue
         yield return Arg(k, "RandInt(5, 5)", () => Tensor.RandInt(5, 5, [2]), "high", "low=5", "high=5");
         yield return Arg(k, "RandInt(5, 1)", () => Tensor.RandInt(5, 1, [2]), "high", "low=5", "high=1");
         yield return Arg(k, "Generator.NextInt64(3, 3)", () => new Generator(1).NextInt64(3, 3), "low=3", "high=3");
+        yield return Bug(Arg(k, "Generator.Permutation(int.MaxValue) (past Array.MaxLength)", () => new Generator(1).Permutation(int.MaxValue), "n", "2147483647", "2147483591"),
+            "Generator.Permutation (src/Autograd/Generator.cs) allocates new int[n] for any n >= 0: n = int.MaxValue is past Array.MaxLength (2147483591) and throws OutOfMemoryException (issue 12, attack 8).");
         yield return Bug(Arg(k, "Generator.Permutation(-1)", () => new Generator(1).Permutation(-1), "n", "-1"),
             "Generator.Permutation (src/Autograd/Generator.cs) does not check n: Permutation(-1) allocates new int[-1] and throws OverflowException instead of ArgumentOutOfRangeException(n).");
         yield return Arg(k, "Threading.NumThreads = 0", () => Threading.NumThreads = 0, "value", "0");

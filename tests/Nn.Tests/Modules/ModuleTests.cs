@@ -156,6 +156,101 @@ public sealed class ModuleTests
         Should.Throw<ArgumentException>(() => inner.AddModule("parent", outer)).Message.ShouldContain("cycle");
     }
 
+    [Test]
+    public void RegisterModule_CycleThroughASharedModule_Throws()
+    {
+        // A diamond: a -> b -> d and a -> c -> d. Registering any of a, b, c under d closes a cycle.
+        var a = new Probe();
+        var b = a.AddModule("b", new Probe());
+        var c = a.AddModule("c", new Probe());
+        var d = b.AddModule("d", new Probe());
+        c.AddModule("d", d);
+        foreach (var ancestor in new[] { a, b, c, d })
+            Should.Throw<ArgumentException>(() => d.AddModule("x", ancestor)).Message.ShouldContain("cycle");
+        d.AddModule("e", new Probe()).AddModule("f", new Probe()); // below d: fine
+        b.AddModule("c", c); // c under its sibling: a DAG, not a cycle
+        Should.Throw<ArgumentException>(() => c.AddModule("b", b)).Message.ShouldContain("cycle");
+    }
+
+    [Test]
+    public void RegisterModule_SharedChild_DoesNotKeepItsContainersAlive()
+    {
+        // The cycle check keeps parent links; they are weak, so wrapping a shared module again and
+        // again (a backbone in each experiment's Sequential) does not keep the wrappers alive.
+        var shared = new Linear(2, 2, generator: new Generator(0));
+        var wrappers = Enumerable.Range(0, 10).Select(_ => Wrap(shared)).ToList();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        wrappers.ShouldAllBe(w => !w.IsAlive);
+        new Sequential(shared).Parameters().Count().ShouldBe(2);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Wrap(Module shared) => new(new Sequential(shared, new Tanh()));
+
+    /// <summary>
+    /// Nests modules until <paramref name="depth"/> or until one second has passed (so that a
+    /// quadratic registration fails fast instead of running for minutes); returns the depth reached.
+    /// </summary>
+    private static int NestWithin1s(int depth, Func<int, bool> step)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int reached = 0;
+        while (reached < depth && clock.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            if (!step(reached)) break;
+            reached++;
+        }
+        TestContext.Out.WriteLine($"depth {reached} in {clock.ElapsedMilliseconds} ms");
+        return reached;
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Sequential_Nested10000DeepFromTheInside_WellUnderASecondAndCyclesStillRefused()
+    {
+        // Issue 12, attack 7: m = new Sequential(m, new Tanh()) took 1.4 s to depth 2,000 and about 95 s to 10,000.
+        Module m = new Tanh();
+        var innermost = new Sequential(m);
+        m = innermost;
+        bool Wrap(int _)
+        {
+            m = new Sequential(m, new Tanh());
+            return true;
+        }
+        NestWithin1s(10_000, Wrap).ShouldBe(10_000);
+
+        Should.Throw<ArgumentException>(() => innermost.Append(m)).Message.ShouldContain("cycle");
+        Should.Throw<ArgumentException>(() => ((Sequential)m).Append(m)).Message.ShouldContain("cycle");
+        innermost.Count.ShouldBe(1);
+        ((Sequential)m).Count.ShouldBe(2);
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Sequential_Nested10000DeepFromTheOutside_WellUnderASecondAndCyclesStillRefused()
+    {
+        var root = new Sequential();
+        var deepest = root;
+        bool AppendBelow(int _)
+        {
+            var child = new Sequential();
+            deepest.Append(child);
+            deepest = child;
+            return true;
+        }
+        NestWithin1s(10_000, AppendBelow).ShouldBe(10_000);
+
+        Should.Throw<ArgumentException>(() => deepest.Append(root)).Message.ShouldContain("cycle");
+        deepest.Count.ShouldBe(0);
+        // Shared (non-cyclic) registrations stay allowed at any depth.
+        var shared = new Linear(2, 2, generator: new Generator(0));
+        deepest.Append(shared);
+        root.Append(shared);
+        root.Parameters().Count().ShouldBe(2);
+    }
+
     // ------------------------------------------------------------ ZeroGrad
 
     [Test]

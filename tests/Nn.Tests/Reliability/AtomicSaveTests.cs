@@ -135,4 +135,89 @@ public sealed class AtomicSaveTests
         loads.ShouldBeGreaterThan(0);
         Leftovers().ShouldBeEmpty();
     }
+
+    // ---- symbolic links (issue 12): Save writes through the link, as torch.save and safetensors'
+    // save_file do (they open the path, which follows it); the link itself stays a link.
+
+    [Test]
+    [Category("Regression")]
+    public void Save_ThroughASymbolicLink_ReplacesTheTargetAtomicallyAndKeepsTheLink()
+    {
+        string models = Directory.CreateDirectory(Path.Combine(_dir, "models")).FullName;
+        string target = Path.Combine(models, "v1.safetensors");
+        ModelFileTests.Model(1).Save(target);
+        string link = Path.Combine(_dir, "latest.safetensors");
+        File.CreateSymbolicLink(link, Path.Combine("models", "v1.safetensors")); // relative, as `ln -s` makes them
+
+        var second = ModelFileTests.Model(2);
+        second.Save(link);
+
+        new FileInfo(link).LinkTarget.ShouldBe(Path.Combine("models", "v1.safetensors")); // was replaced by a regular file
+        var check = ModelFileTests.Model(3);
+        check.Load(target);
+        ModelFileTests.Snapshot(check).ShouldBe(ModelFileTests.Snapshot(second));
+        Leftovers().ShouldBeEmpty();
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Save_ThroughAChainOfLinks_WritesTheFinalTarget()
+    {
+        string target = Path.Combine(_dir, "real.safetensors");
+        ModelFileTests.Model(1).Save(target);
+        File.CreateSymbolicLink(Path.Combine(_dir, "middle.safetensors"), target);
+        string link = Path.Combine(_dir, "outer.safetensors");
+        File.CreateSymbolicLink(link, Path.Combine(_dir, "middle.safetensors"));
+
+        var second = ModelFileTests.Model(2);
+        second.Save(link);
+
+        new FileInfo(link).LinkTarget.ShouldNotBeNull();
+        new FileInfo(Path.Combine(_dir, "middle.safetensors")).LinkTarget.ShouldBe(target);
+        var check = ModelFileTests.Model(3);
+        check.Load(target);
+        ModelFileTests.Snapshot(check).ShouldBe(ModelFileTests.Snapshot(second));
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Save_ThroughADanglingLink_CreatesTheTarget()
+    {
+        string target = Path.Combine(_dir, "new.safetensors");
+        string link = Path.Combine(_dir, "link.safetensors");
+        File.CreateSymbolicLink(link, target);
+
+        var model = ModelFileTests.Model(2);
+        model.Save(link);
+
+        new FileInfo(link).LinkTarget.ShouldBe(target);
+        File.Exists(target).ShouldBeTrue();
+        var check = ModelFileTests.Model(3);
+        check.Load(link);
+        ModelFileTests.Snapshot(check).ShouldBe(ModelFileTests.Snapshot(model));
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Save_ThroughALinkIntoAMissingDirectory_ThrowsAndCreatesNothing()
+    {
+        string link = Path.Combine(_dir, "link.safetensors");
+        File.CreateSymbolicLink(link, Path.Combine(_dir, "missing", "model.safetensors"));
+        Should.Throw<DirectoryNotFoundException>(() => ModelFileTests.Model(2).Save(link));
+        Directory.Exists(Path.Combine(_dir, "missing")).ShouldBeFalse();
+        new FileInfo(link).LinkTarget.ShouldNotBeNull();
+        Leftovers().ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Save_ThroughALoopOfLinks_ThrowsIOExceptionAndWritesNothing()
+    {
+        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        var e = Should.Throw<IOException>(() => ModelFileTests.Model(2).Save(a));
+        TestContext.Out.WriteLine(e.Message);
+        new FileInfo(a).LinkTarget.ShouldBe(b);
+        Leftovers().ShouldBeEmpty();
+    }
 }

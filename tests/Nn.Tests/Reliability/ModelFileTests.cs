@@ -137,6 +137,14 @@ public sealed class ModelFileTests
         yield return new("a shape whose size is not the byte count", _ => File(Header(With(1, ("0.bias", "F32", [5], 16))), Data(104)), "'0.bias'", "needs 20 bytes");
         yield return new("overlapping data offsets", _ => File(Header(Layout).Replace("[64,96]", "[60,92]").Replace("[96,104]", "[92,104]").Replace("\"shape\":[2],", "\"shape\":[3],"), Data(104)), "overlap");
 
+        // Invalid UTF-16 through JSON escapes (issue 12, attack 5): valid UTF-8 bytes, but the escape
+        // \ud800 or \udc00 alone decodes to half a character (serde_json refuses these too).
+        yield return new("a key with a lone \\ud800 escape", _ => File(Header(With(1, ("0.bias\\ud800", "F32", [4], 16))), Data(104)), "unpaired surrogate", "\\ud800");
+        yield return new("a dtype with a lone \\ud800 escape", _ => File(Header(With(1, ("0.bias", "F3\\ud800", [4], 16))), Data(104)), "unpaired surrogate");
+        yield return new("a metadata key with a lone \\ud800 escape", _ => File("{\"__metadata__\":{\"form\\ud800\":\"pt\"}," + Header(Layout)[1..], Data(104)), "unpaired surrogate");
+        yield return new("a metadata value with a lone \\udc00 escape", _ => File("{\"__metadata__\":{\"format\":\"p\\udc00\"}," + Header(Layout)[1..], Data(104)), "unpaired surrogate", "\\udc00");
+        yield return new("an ignored field name with a lone \\ud800 escape", _ => File(Header(Layout).Replace("\"data_offsets\":[48,64]", "\"data_offsets\":[48,64],\"x\\ud800\":1"), Data(104)), "unpaired surrogate");
+
         // Valid files that do not fit the model.
         yield return new("I64 data for a parameter", _ => File(Header(With(3, ("2.bias", "I64", [1], 8))), Data(104)), "dtype mismatch for 2.bias", "I64");
         yield return new("F16 data for a parameter", _ => File(Header(With(3, ("2.bias", "F16", [4], 8))), Data(104)), "dtype mismatch for 2.bias", "F16");
@@ -226,6 +234,114 @@ public sealed class ModelFileTests
         var before = Snapshot(model);
         Should.Throw<InvalidDataException>(() => model.Load(path, strict: false)).Message.ShouldContain("size mismatch for 0.bias");
         ShouldBeUnchanged(model, before, "non-strict, wrong shape");
+    }
+
+    /// <summary>A linear map with a learned 0-d temperature, as CLIP's logit_scale.</summary>
+    private sealed class Scaled : Module
+    {
+        public Scaled(float scale)
+        {
+            RegisterParameter("logit_scale", Tensor.Scalar(scale));
+            RegisterModule("proj", new Linear(3, 2, generator: new Generator(7)));
+        }
+
+        public override Tensor Forward(Tensor input) => input;
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void SaveLoad_ZeroDParameter_RoundTrips()
+    {
+        // Issue 12, attack 2: failed with "size mismatch ... shape [1] ... current model is []".
+        string path = Path.Combine(_dir, "scaled.safetensors");
+        new Scaled(2.6592f).Save(path);
+        var model = new Scaled(1f);
+        model.Load(path);
+        var scale = model.NamedParameters().Single(p => p.Name == "logit_scale").Parameter;
+        scale.Shape.ShouldBe([]);
+        scale.Item().ShouldBe(2.6592f);
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Load_PyTorchFileWithScalarParameter_Loads()
+    {
+        // safetensors.torch.save_file({"logit_scale": torch.tensor(2.5), ...}) writes shape [] and 4 bytes.
+        var source = new Scaled(0f).StateDict();
+        var entries = new List<(string, string, int[], int)> { ("logit_scale", "F32", [], 4), ("proj.weight", "F32", [2, 3], 24), ("proj.bias", "F32", [2], 8) };
+        var data = new[] { 2.5f }.Concat(source["proj.weight"].ToArray<float>()).Concat(source["proj.bias"].ToArray<float>())
+            .SelectMany(BitConverter.GetBytes).ToArray();
+        string path = Path.Combine(_dir, "torch.safetensors");
+        System.IO.File.WriteAllBytes(path, File("{\"__metadata__\":{\"format\":\"pt\"}," + Header([.. entries])[1..], data));
+
+        var model = new Scaled(1f);
+        model.Load(path);
+        model.StateDict()["logit_scale"].Item().ShouldBe(2.5);
+        model.StateDict()["logit_scale"].Shape.ShouldBe([]);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
+
+    /// <summary>Loads <paramref name="model"/> from a named pipe that a writer thread fills with <paramref name="bytes"/>.</summary>
+    private void LoadThroughFifo(Module model, byte[] bytes, string name = "pipe.safetensors")
+    {
+        Assume.That(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "named pipes by mkfifo");
+        string fifo = Path.Combine(_dir, name);
+        mkfifo(fifo, Convert.ToUInt32("600", 8)).ShouldBe(0);
+        var writer = new Thread(() =>
+        {
+            try
+            {
+                using var w = new FileStream(fifo, FileMode.Open, FileAccess.Write); // waits for the reader
+                w.Write(bytes);
+            }
+            catch (IOException)
+            {
+                // The reader closed the pipe early (a broken file): what it reported is what counts.
+            }
+        }) { IsBackground = true };
+        writer.Start();
+        try
+        {
+            model.Load(fifo);
+        }
+        finally
+        {
+            if (!writer.Join(TimeSpan.FromSeconds(2)))
+            {
+                using var unblock = new FileStream(fifo, FileMode.Open, FileAccess.Read); // lets a writer nobody read finish
+                unblock.CopyTo(Stream.Null);
+            }
+            writer.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+        }
+    }
+
+    [Test]
+    [Category("Regression")]
+    public void Load_NamedPipe_ReadsTheModel()
+    {
+        // Issue 12, attack 6: a named pipe (not seekable) threw NotSupportedException from Stream.Length.
+        string good = Path.Combine(_dir, "good.safetensors");
+        var source = Model(1);
+        source.Save(good);
+        var model = Model(2);
+        LoadThroughFifo(model, System.IO.File.ReadAllBytes(good));
+        Snapshot(model).ShouldBe(Snapshot(source));
+    }
+
+    [TestCaseSource(nameof(BrokenFileCases))]
+    [Category("Regression")]
+    public void Load_BrokenFileThroughANamedPipe_SameKindOfErrorModelUnchanged(BrokenFile broken)
+    {
+        string good = Path.Combine(_dir, "good.safetensors");
+        Model(1).Save(good);
+        var model = Model(2);
+        var before = Snapshot(model);
+        var e = Should.Throw<InvalidDataException>(() => LoadThroughFifo(model, broken.Bytes(System.IO.File.ReadAllBytes(good))), broken.Name);
+        TestContext.Out.WriteLine($"{broken.Name}: {e.Message}");
+        e.Message.ShouldContain("pipe.safetensors", Case.Sensitive, broken.Name);
+        ShouldBeUnchanged(model, before, broken.Name);
     }
 
     /// <summary>A module whose parameters are an arbitrary state dict (to write files with any keys).</summary>

@@ -284,6 +284,11 @@ public sealed class SafeTensorsTests
             .SetName("Write_LoneSurrogateName_ThrowsArgumentException");
         yield return new TestCaseData(new[] { new SafeTensorEntry("huge", "F64", [long.MaxValue, 2], four) }, "Tensor 'huge': shape")
             .SetName("Write_OverflowingShape_ThrowsArgumentException");
+        // The reader's limits: what is written can be read back.
+        yield return new TestCaseData(new[] { new SafeTensorEntry("deep", "U8", Enumerable.Repeat(1L, 65).ToArray(), new byte[1]) }, "Tensor 'deep' has 65 dimensions, more than the 64")
+            .SetName("Write_ShapeOfMoreThan64Dims_ThrowsArgumentException");
+        yield return new TestCaseData(Enumerable.Range(0, SafeTensors.MaxEntries + 1).Select(i => new SafeTensorEntry($"t{i}", "U8", [0], [])).ToArray(), "100001 tensors are more than the 100000")
+            .SetName("Write_MoreThanMaxEntriesTensors_ThrowsArgumentException");
     }
 
     // `entries` is a SafeTensorEntry[]; typed object because SafeTensorEntry is internal.
@@ -394,6 +399,15 @@ public sealed class SafeTensorsTests
         yield return Case("DataWithoutTensors", File_("{}", 4), "4 trailing bytes");
         yield return Case("DuplicateTensorName", File_("{\"a\":{" + f32x2 + ",\"data_offsets\":[0,8]},\"a\":{" + f32x2 + ",\"data_offsets\":[8,16]}}", 16), "duplicate key 'a'");
         yield return Case("DuplicateField", File_("{\"a\":{" + f32x2 + ",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "tensor 'a' has duplicate field 'shape'");
+        // Valid UTF-8, but a JSON escape that decodes to half a surrogate pair (issue 12, attack 5).
+        yield return Case("LoneSurrogateInKey", File_("{\"a\\ud800\":{" + f32x2 + ",\"data_offsets\":[0,8]}}", 8), "a key at header offset 1 is not valid Unicode: the escape \\ud800 is an unpaired surrogate");
+        yield return Case("LoneLowSurrogateInKey", File_("{\"a\\udc00b\":{" + f32x2 + ",\"data_offsets\":[0,8]}}", 8), "the escape \\udc00 is an unpaired surrogate");
+        yield return Case("HighSurrogateThenOtherEscape", File_("{\"a\\ud800\\n\":{" + f32x2 + ",\"data_offsets\":[0,8]}}", 8), "the escape \\ud800 is an unpaired surrogate");
+        yield return Case("LoneSurrogateInDType", File_("{\"a\":{\"dtype\":\"F32\\ud800\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "the dtype of tensor 'a'");
+        yield return Case("LoneSurrogateInIgnoredFieldName", File_("{\"a\":{" + f32x2 + ",\"data_offsets\":[0,8],\"x\\udbff\":1}}", 8), "a field name of tensor 'a'");
+        yield return Case("LoneSurrogateInMetadataKey", File_("{\"__metadata__\":{\"\\ud800\":\"v\"}}", 0), "a '__metadata__' key");
+        yield return Case("LoneSurrogateInMetadataValue", File_("{\"__metadata__\":{\"k\":\"v\\ud800\"}}", 0), "the '__metadata__' value for key 'k'");
+        yield return Case("ShapeTooLong", File_("{\"a\":{\"dtype\":\"U8\",\"shape\":[" + string.Join(",", Enumerable.Repeat(1, 65)) + "],\"data_offsets\":[0,1]}}", 1), "'shape' has more than 64 dimensions");
         yield return Case("MetadataNotObject", File_("{\"__metadata__\":\"x\"}", 0), "'__metadata__' must be a JSON object of strings but is a JSON string");
         yield return Case("MetadataValueNotString", File_("{\"__metadata__\":{\"epoch\":3}}", 0), "'__metadata__' value for key 'epoch' must be a string but is a JSON number");
         yield return Case("DuplicateMetadataKey", File_("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0), "'__metadata__' has duplicate key 'k'");
@@ -411,6 +425,83 @@ public sealed class SafeTensorsTests
         ex.Message.ShouldContain(expectedFragment);
         Should.Throw<InvalidDataException>(() => SafeTensors.ReadMetadata(path));
         Should.Throw<InvalidDataException>(() => SafeTensors.Deserialize(bytes, out _));
+    }
+
+    /// <summary>A stream that cannot seek and hands out its bytes a few at a time, as a pipe does.</summary>
+    private sealed class PipeLikeStream(byte[] bytes) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(Math.Min(count, 7), bytes.Length - _position);
+            Array.Copy(bytes, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [TestCaseSource(nameof(FixtureCaseNames))]
+    [Category("Regression")]
+    public void Read_NonSeekableStream_SameTensorsAsFromMemory(string caseName)
+    {
+        // Issue 12, attack 6: a stream that cannot seek threw NotSupportedException from Stream.Length.
+        var bytes = Fixture.Value[caseName].Bytes;
+        var expected = SafeTensors.Deserialize(bytes, out var expectedMetadata);
+
+        var entries = SafeTensors.Read(new PipeLikeStream(bytes), "pipe", out var metadata);
+
+        entries.Select(e => (e.Name, e.DType, string.Join(",", e.Shape))).ShouldBe(expected.Select(e => (e.Name, e.DType, string.Join(",", e.Shape))));
+        for (int i = 0; i < entries.Count; i++) entries[i].Data.ShouldBe(expected[i].Data);
+        (metadata is null).ShouldBe(expectedMetadata is null);
+    }
+
+    private static IEnumerable<TestCaseData> MalformedStreams() => MalformedFiles().Select(c =>
+        new TestCaseData(c.Arguments).SetName(c.TestName!.Replace("_ThrowsInvalidDataException", "_NonSeekable_ThrowsInvalidDataException", StringComparison.Ordinal)));
+
+    [TestCaseSource(nameof(MalformedStreams))]
+    [Category("Regression")]
+    public void Read_MalformedNonSeekableStream_ThrowsInvalidDataException(byte[] bytes, string expectedFragment)
+    {
+        var ex = Should.Throw<InvalidDataException>(() => SafeTensors.Read(new PipeLikeStream(bytes), "pipe", out _));
+        ex.Message.ShouldContain("'pipe'");
+        // The stream's length is unknown until it ends: a trailing-bytes fault is worded without a count.
+        if (!expectedFragment.Contains("trailing", StringComparison.Ordinal)) ex.Message.ShouldContain(expectedFragment);
+    }
+
+    [Test]
+    public void Read_NonSeekableStreamClaimingAHugeTensor_AllocatesOnlyWhatArrives()
+    {
+        // A header may claim 2 GB of data that a pipe never sends: the reader grows its buffer as bytes arrive.
+        byte[] bytes = File_("{\"a\":{\"dtype\":\"U8\",\"shape\":[2000000000],\"data_offsets\":[0,2000000000]}}", 16);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Should.Throw<InvalidDataException>(() => SafeTensors.Read(new PipeLikeStream(bytes), "pipe", out _))
+            .Message.ShouldContain("extend past the end of the 16-byte data section");
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBeLessThan(4L << 20);
     }
 
     [Test]
