@@ -17,6 +17,30 @@ public static class KernelTimings
             Gemms();
             return;
         }
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMINGS") == "forkjoin")
+        {
+            int sink = 0;
+            Report("ForkJoin 2 parts, 2 threads, empty body", () => MatMulKernel.ForkJoin.Run(2, 2, i => Interlocked.Add(ref sink, i)));
+            Report("ForkJoin 8 parts, 2 threads, empty body", () => MatMulKernel.ForkJoin.Run(8, 2, i => Interlocked.Add(ref sink, i)));
+            var spin = new Action<int>(i => { var sw = System.Diagnostics.Stopwatch.StartNew(); while (sw.Elapsed.TotalMicroseconds < 50) { } });
+            Report("ForkJoin 2 parts of 50 us, 2 threads", () => MatMulKernel.ForkJoin.Run(2, 2, spin));
+            Report("ForkJoin 2 parts of 50 us, 1 thread", () => MatMulKernel.ForkJoin.Run(2, 1, spin));
+            foreach (int gapUs in new[] { 100, 1000, 5000 })
+            {
+                var times = new List<double>();
+                for (int r = 0; r < 300; r++)
+                {
+                    var gap = System.Diagnostics.Stopwatch.StartNew();
+                    while (gap.Elapsed.TotalMicroseconds < gapUs) { }
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    MatMulKernel.ForkJoin.Run(2, 2, spin);
+                    times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                }
+                times.Sort();
+                Console.WriteLine($"ForkJoin 2 x 50 us after {gapUs} us of caller-only work: min {times[0]:F1} median {times[times.Count / 2]:F1} us");
+            }
+            return;
+        }
         if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMINGS") == "sigmoid")
         {
             var rnd = new Random(2);
