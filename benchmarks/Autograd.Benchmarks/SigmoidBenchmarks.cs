@@ -6,7 +6,7 @@ namespace Autograd.Benchmarks;
 /// Elementwise σ(x) over 1M Float32 elements: a new result tensor per call (as torch.sigmoid), kept
 /// for the GC or disposed.
 /// </summary>
-[ShortRunJob]
+[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 15)] // 15 iterations: medians that a shared 2-core VM does not swing by 2x
 [MemoryDiagnoser]
 public class SigmoidBenchmarks
 {

@@ -7,7 +7,7 @@ namespace Autograd.Benchmarks;
 /// model of the comparison; <c>tools/bench_torch.py</c> times the same steps in PyTorch. The
 /// memory diagnoser reports the bytes allocated per step and the GC collections.
 /// </summary>
-[ShortRunJob]
+[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 15)] // 15 iterations: medians that a shared 2-core VM does not swing by 2x
 [MemoryDiagnoser]
 public class TrainingBenchmarks
 {
