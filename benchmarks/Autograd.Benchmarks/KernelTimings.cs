@@ -44,12 +44,13 @@ public static class KernelTimings
         if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMINGS") == "sigmoid")
         {
             var rnd = new Random(2);
-            foreach (int n in new[] { 1 << 14, 1 << 20 })
+            foreach (int n in new[] { 1024, 1 << 14, 1 << 20 })
             {
                 var xs = Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() * 20 - 10)).ToArray();
                 var ys = new float[n];
                 Report($"Sleef sigmoid {n}, 1 thread (ns/element x1000)", () => SleefFloat.Sigmoid(xs, ys));
                 Report($"Sleef exp {n}, 1 thread", () => SleefFloat.Exp(xs, ys));
+                Report($"Sleef tanh {n}, 1 thread", () => SleefFloat.Tanh(xs, ys));
                 Report($"TensorPrimitives sigmoid {n}, 1 thread", () => System.Numerics.Tensors.TensorPrimitives.Sigmoid<float>(xs, ys));
                 Report($"UnaryKernels sigmoid {n}, threaded", () => UnaryKernels.Apply(UnaryKind.Sigmoid, xs, ys));
             }

@@ -379,6 +379,112 @@ internal static class SleefFloat
         return result | ~Vector256.Equals(x, x); // NaN as all ones, as Sleef's or
     }
 
+    /// <summary>
+    /// <see cref="Tanh(Vector256{float})"/> on two vectors: the same statements on a pair type whose
+    /// every operation does lane group A, then lane group B, so after inlining the two dependency
+    /// chains are interleaved (the JIT keeps the program's order; one chain alone leaves the CPU
+    /// waiting on latencies). The same operations per lane, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static F2 Tanh(F2 x)
+    {
+        var y = F2.Abs(x);
+        var q = F2.Round((y + F2.Zero) * F2.C(TanhRLn2));
+        var p = q * F2.C(-TanhL2U);
+        var sHi = p + y;
+        var v = sHi - y;
+        var sLo = (y - (sHi - v)) + (p - v) + F2.Zero;
+        p = q * F2.C(-TanhL2L);
+        var s2 = p + sHi;
+        v = s2 - sHi;
+        sLo += (sHi - (s2 - v)) + (p - v);
+        sHi = s2;
+        var u = F2.Fma(F2.C(TanhE3), sHi, F2.C(TanhE2));
+        u = F2.Fma(sHi, u, F2.C(TanhE1));
+        u = F2.Fma(sHi, u, F2.C(TanhE0));
+        var mHi = sHi * u;
+        var mLo = F2.Fma(sLo, u, F2.Fma(sHi, u, -mHi));
+        var sixth = F2.C(TanhSixth);
+        var tHi = mHi + sixth;
+        v = tHi - mHi;
+        var tLo = mLo + ((sixth - v) + (mHi - (tHi - v)));
+        var nHi = tHi * sHi;
+        var nLo = F2.Fma(sHi, tLo, F2.Fma(sLo, tHi, F2.Fma(sHi, tHi, -nHi)));
+        var half1 = F2.C(0.5f);
+        tHi = nHi + half1;
+        v = tHi - nHi;
+        tLo = nLo + ((half1 - v) + (nHi - (tHi - v)));
+        var qHi = sHi * sHi;
+        var qLo = F2.Fma(sLo, sHi + sHi, F2.Fma(sHi, sHi, -qHi));
+        mHi = qHi * tHi;
+        mLo = F2.Fma(qHi, tLo, F2.Fma(tHi, qLo, F2.Fma(qHi, tHi, -mHi)));
+        var aHi = mHi + sHi;
+        v = aHi - sHi;
+        var aLo = ((sHi - (aHi - v)) + (mHi - v)) + (mLo + sLo);
+        var one = F2.C(1f);
+        var dHi = aHi + one;
+        var dLo = ((one - dHi) + aHi) + aLo;
+        // q is a whole number, |q| <= 13 wherever the result is used (other lanes become 1 below).
+        var e = I2.FromRounded(q);
+        var half = e.Half();
+        var pa = I2.Pow2(half);
+        var pb = I2.Pow2(e - half);
+        dHi = dHi * pa * pb;
+        dLo = dLo * pa * pb;
+        var r = one / dHi;
+        var rLo = r * F2.Fma(-dLo, r, F2.Fma(-dHi, r, one));
+        var numHi = -r + dHi;
+        var numLo = (((dHi - numHi) + -r) + dLo) + -rLo;
+        var denHi = r + dHi;
+        var denLo = ((r + (dHi - denHi)) + dLo) + rLo;
+        var t = one / denHi;
+        var zHi = numHi * t;
+        var w = F2.Fma(-denLo, t, F2.Fma(-denHi, t, one));
+        var zLo = F2.Fma(zHi, w, F2.Fma(t, numLo, F2.Fma(t, numHi, -zHi)));
+        var result = zLo + zHi;
+        result = F2.Select(F2.GreaterThan(y, F2.C(TanhOne)) | ~F2.Equal(result, result), one, result);
+        result ^= x & F2.C(-0f);
+        return result | ~F2.Equal(x, x); // NaN as all ones, as Sleef's or
+    }
+
+    /// <summary>Two float vectors, operated on one after the other (see <see cref="Tanh(F2)"/>).</summary>
+    private readonly struct F2(Vector256<float> a, Vector256<float> b)
+    {
+        public readonly Vector256<float> A = a;
+        public readonly Vector256<float> B = b;
+
+        public static F2 Zero => new(Vector256<float>.Zero, Vector256<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 C(float v) => new(Vector256.Create(v), Vector256.Create(v));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator +(F2 x, F2 y) => new(x.A + y.A, x.B + y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator -(F2 x, F2 y) => new(x.A - y.A, x.B - y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator *(F2 x, F2 y) => new(x.A * y.A, x.B * y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator /(F2 x, F2 y) => new(x.A / y.A, x.B / y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator -(F2 x) => new(-x.A, -x.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator &(F2 x, F2 y) => new(x.A & y.A, x.B & y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator |(F2 x, F2 y) => new(x.A | y.A, x.B | y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator ^(F2 x, F2 y) => new(x.A ^ y.A, x.B ^ y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 operator ~(F2 x) => new(~x.A, ~x.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Fma(F2 x, F2 y, F2 z) => new(Vector256.FusedMultiplyAdd(x.A, y.A, z.A), Vector256.FusedMultiplyAdd(x.B, y.B, z.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Abs(F2 x) => new(Vector256.Abs(x.A), Vector256.Abs(x.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Round(F2 x) => new(Vector256.Round(x.A), Vector256.Round(x.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 GreaterThan(F2 x, F2 y) => new(Vector256.GreaterThan(x.A, y.A), Vector256.GreaterThan(x.B, y.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Equal(F2 x, F2 y) => new(Vector256.Equals(x.A, y.A), Vector256.Equals(x.B, y.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Select(F2 mask, F2 x, F2 y) => new(Vector256.ConditionalSelect(mask.A, x.A, y.A), Vector256.ConditionalSelect(mask.B, x.B, y.B));
+    }
+
+    /// <summary>Two int vectors, for the exponent arithmetic of <see cref="Tanh(F2)"/>.</summary>
+    private readonly struct I2(Vector256<int> a, Vector256<int> b)
+    {
+        public readonly Vector256<int> A = a;
+        public readonly Vector256<int> B = b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static I2 FromRounded(F2 q) => new(Vector256.ConvertToInt32Native(q.A), Vector256.ConvertToInt32Native(q.B));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public I2 Half() => new(Vector256.ShiftRightArithmetic(A, 1), Vector256.ShiftRightArithmetic(B, 1));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static I2 operator -(I2 x, I2 y) => new(x.A - y.A, x.B - y.B);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F2 Pow2(I2 q) => new(SleefFloat.Pow2(q.A), SleefFloat.Pow2(q.B));
+    }
+
     /// <summary><c>d[i] = tanh x[i]</c>, 8 at a time; the tail through the scalar form (the same bits).</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> d)
     {
@@ -386,6 +492,12 @@ internal static class SleefFloat
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ds = ref MemoryMarshal.GetReference(d);
         int i = 0;
+        for (; i + 16 <= x.Length; i += 16)
+        {
+            var t = Tanh(new F2(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256.LoadUnsafe(ref xs, (nuint)i + 8)));
+            t.A.StoreUnsafe(ref ds, (nuint)i);
+            t.B.StoreUnsafe(ref ds, (nuint)i + 8);
+        }
         for (; i + 8 <= x.Length; i += 8) Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
         for (; i < x.Length; i++) Unsafe.Add(ref ds, i) = Tanh(Unsafe.Add(ref xs, i));
     }
