@@ -194,7 +194,7 @@ internal static unsafe partial class MatMulKernel
             int nc = Math.Min(RoundUp(CeilDiv(p.N, CeilDiv(p.N, TTile.NC)), nr), RoundUp(p.N, nr));
 
             // Aim for a few units per thread so the dynamic hand-out can balance the load.
-            int targetUnits = 4 * threads;
+            int targetUnits = 8 * threads;
             int mc = Math.Clamp(RoundUp(CeilDiv(p.M, targetUnits), mr), 4 * mr, RoundUp(TTile.MC, mr));
             int rowBlocks = CeilDiv(p.M, mc);
             mc = CeilDiv(CeilDiv(p.M, mr), rowBlocks) * mr; // the tallest block; see RowStart
@@ -222,7 +222,7 @@ internal static unsafe partial class MatMulKernel
                             state.Load = p.Accumulate || pc > 0;
 
                             // Pack the B panel: in parallel when it is big enough to be worth it.
-                            int packChunks = Math.Min(threads, CeilDiv(panels, 16));
+                            int packChunks = Math.Min(threads, CeilDiv(panels, 4));
                             if (state.DirectB)
                             {
                                 // Read in place; units pack their own ragged edge panel.
