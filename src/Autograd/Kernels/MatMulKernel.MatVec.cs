@@ -2,6 +2,8 @@
 
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
@@ -26,8 +28,12 @@ internal static unsafe partial class MatMulKernel
         public readonly int K;
         public readonly bool Accumulate;
 
-        public MatVec(in Problem<T> p)
+        /// <summary>Row dot products may use 256-bit in-register transposes (<see cref="RowDots"/>): the caller's width is 256 bits or more.</summary>
+        public readonly bool WideRows;
+
+        public MatVec(in Problem<T> p, bool wideRows = false)
         {
+            WideRows = wideRows;
             Out = p.C;
             K = p.K;
             Accumulate = p.Accumulate;
@@ -94,6 +100,12 @@ internal static unsafe partial class MatMulKernel
             T* output = v.Out;
             nint ss = v.SStride, ts = v.TStride, ps = v.PStride;
             int t = t0;
+            if (typeof(T) == typeof(float) && v.WideRows && ps == 1 && ss == 1 && k >= 8 && Avx.IsSupported)
+            {
+                for (; t + 32 <= t1; t += 32) RowDots((float*)v.Mat + (t * ts), ts, (float*)s, k, (float*)output + t, v.Accumulate, 4);
+                for (; t + 8 <= t1; t += 8) RowDots((float*)v.Mat + (t * ts), ts, (float*)s, k, (float*)output + t, v.Accumulate, 1);
+            }
+
             for (; t + 8 <= t1; t += 8)
             {
                 T* r = v.Mat + (t * ts);
@@ -148,6 +160,81 @@ internal static unsafe partial class MatMulKernel
         }
     }
 
+    /// <summary>
+    /// out[i] (+)= Σ_p s[p] · row_i[p] for <paramref name="blocks"/> × 8 rows at <paramref name="rows"/>
+    /// (row stride <paramref name="stride"/>), each one in-order chain of fused multiply-adds as in
+    /// <see cref="MatVec{T}.Scalar"/>: eight depths of eight rows are loaded and transposed in
+    /// registers, so that one vector FMA advances eight chains by one step (up to four blocks at
+    /// once, to hide the FMA latency); the last k mod 8 steps are scalar FMAs on the same chains.
+    /// The same bits as the scalar kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowDots(float* rows, nint stride, float* s, int k, float* output, bool accumulate, int blocks)
+    {
+        nint block = 8 * stride;
+        var acc0 = accumulate ? Vector256.Load(output) : Vector256<float>.Zero;
+        var acc1 = blocks > 1 ? (accumulate ? Vector256.Load(output + 8) : Vector256<float>.Zero) : default;
+        var acc2 = blocks > 2 ? (accumulate ? Vector256.Load(output + 16) : Vector256<float>.Zero) : default;
+        var acc3 = blocks > 3 ? (accumulate ? Vector256.Load(output + 24) : Vector256<float>.Zero) : default;
+        int p = 0;
+        for (; p + 8 <= k; p += 8)
+        {
+            Step8(rows + p, stride, s + p, ref acc0);
+            if (blocks > 1) Step8(rows + block + p, stride, s + p, ref acc1);
+            if (blocks > 2) Step8(rows + (2 * block) + p, stride, s + p, ref acc2);
+            if (blocks > 3) Step8(rows + (3 * block) + p, stride, s + p, ref acc3);
+        }
+
+        acc0.Store(output);
+        if (blocks > 1) acc1.Store(output + 8);
+        if (blocks > 2) acc2.Store(output + 16);
+        if (blocks > 3) acc3.Store(output + 24);
+        for (; p < k; p++)
+        {
+            float sp = s[p];
+            for (int i = 0; i < 8 * blocks; i++) output[i] = MathF.FusedMultiplyAdd(sp, rows[(i * stride) + p], output[i]);
+        }
+    }
+
+    /// <summary>acc[i] = fma(s[j], row_i[j], acc[i]) for j = 0..7 in order, for the 8 rows at <paramref name="rows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step8(float* rows, nint stride, float* s, ref Vector256<float> acc)
+    {
+        var r0 = Avx.LoadVector256(rows);
+        var r1 = Avx.LoadVector256(rows + stride);
+        var r2 = Avx.LoadVector256(rows + (2 * stride));
+        var r3 = Avx.LoadVector256(rows + (3 * stride));
+        var r4 = Avx.LoadVector256(rows + (4 * stride));
+        var r5 = Avx.LoadVector256(rows + (5 * stride));
+        var r6 = Avx.LoadVector256(rows + (6 * stride));
+        var r7 = Avx.LoadVector256(rows + (7 * stride));
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Column j holds depth j of the eight rows.
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u0, u4, 0x20), Vector256.Create(s[0]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u1, u5, 0x20), Vector256.Create(s[1]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u2, u6, 0x20), Vector256.Create(s[2]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u3, u7, 0x20), Vector256.Create(s[3]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u0, u4, 0x31), Vector256.Create(s[4]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u1, u5, 0x31), Vector256.Create(s[5]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u2, u6, 0x31), Vector256.Create(s[6]), acc);
+        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u3, u7, 0x31), Vector256.Create(s[7]), acc);
+    }
+
     /// <summary>The vectorised matrix-vector kernel, for M(t, p) contiguous along t.</summary>
     private static class VectorMatVec<T, TVec, TOps>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -156,7 +243,7 @@ internal static unsafe partial class MatMulKernel
     {
         public static void Run(in Problem<T> p, int threads)
         {
-            var v = new MatVec<T>(p);
+            var v = new MatVec<T>(p, wideRows: TOps.Count * sizeof(T) >= 32);
             v.Run(threads, v.TStride == 1 ? &Streaming : &MatVec<T>.Scalar);
         }
 

@@ -172,20 +172,29 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         T[]? w = ElementwiseLoss.Expanded<T>(weight, input);
         T[]? p = ElementwiseLoss.Expanded<T>(posWeight, input);
         var result = new LossReduction<T>(reduction, input.Dims);
+        // PyTorch: log(1 + e^-x) = m + log(e^-m + e^(-x - m)) with m = max(-x, 0), so no exponent
+        // is positive. One of the two exponents is exactly 0 (e^0 = 1), so the log term is
+        // log(1 + e^-|x|) bit for bit, with one exponential instead of two: with Sleef's exp and log,
+        // as PyTorch's exp_ and log_ compute them, a vector at a time. Every other step rounds in T
+        // where PyTorch's tensor ops do.
+        var rented = System.Buffers.ArrayPool<T>.Shared.Rent(x.Length);
+        var softplusAll = rented.AsSpan(0, x.Length);
+        System.Numerics.Tensors.TensorPrimitives.Abs<T>(x, softplusAll);
+        System.Numerics.Tensors.TensorPrimitives.Negate<T>(softplusAll, softplusAll);
+        SleefSpan.Exp<T>(softplusAll, softplusAll);
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(softplusAll, T.One, softplusAll);
+        SleefSpan.Log<T>(softplusAll, softplusAll);
         for (int i = 0; i < x.Length; i++)
         {
             T xi = x[i], yi = y[i];
-            // PyTorch: log(1 + e^-x) = m + log(e^-m + e^(-x - m)) with m = max(-x, 0), so no exponent
-            // is positive. One of the two exponents is exactly 0 (e^0 = 1 in any libm), so the log
-            // term is log(1 + e^-|x|) bit for bit, with one exponential instead of two. Every other
-            // step rounds in T where PyTorch's tensor ops do.
             T m = T.Max(-xi, T.Zero);
-            T softplus = T.Log(T.One + T.Exp(-T.Abs(xi)));
+            T softplus = softplusAll[i];
             T loss = p is null
                 ? (T.One - yi) * xi + m + softplus
                 : (T.One - yi) * xi + ((p[i] - T.One) * yi + T.One) * (softplus + m);
             result.Add(i, w is null ? loss : loss * w[i]);
         }
+        System.Buffers.ArrayPool<T>.Shared.Return(rented);
         return result.Finish();
     }
 
@@ -273,5 +282,21 @@ internal sealed class LogSigmoidFunction : Function
     {
         double u = 1 + v;
         return u == 1 ? v : Math.Log(u) * v / (u - 1);
+    }
+}
+
+/// <summary>Sleef's exp and log over spans of either float type (the bits of PyTorch's vectorised exp_ and log_, on every machine).</summary>
+internal static class SleefSpan
+{
+    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) SleefFloat.Exp(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(d));
+        else SleefDouble.Exp(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(d));
+    }
+
+    public static void Log<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) SleefFloat.Log(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(d));
+        else SleefDouble.Log(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(d));
     }
 }

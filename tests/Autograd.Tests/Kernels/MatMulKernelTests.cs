@@ -484,6 +484,29 @@ public sealed class MatMulKernelTests
         before.ShouldBeGreaterThanOrEqualTo(1);
     }
 
+    [Test]
+    public void Gemm_MatrixColumnOfRowDots_EveryWidthBitIdentical()
+    {
+        // n = 1 with A not transposed: 8-row blocks transposed in registers at 256 bits (four blocks
+        // at a time), scalar chains otherwise; every row is the same in-order FMA chain either way.
+        var rng = new Random(21);
+        foreach (var (m, k) in new[] { (100, 37), (64, 8), (33, 7), (569, 30), (31, 16), (96, 200) })
+        {
+            float[] a = RandomFloats(rng, m * k), b = RandomFloats(rng, k), c0 = RandomFloats(rng, m);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                float[] expected = (float[])c0.Clone();
+                MatMulKernel.Gemm(false, false, m, 1, k, a, b, expected, accumulate, VectorWidth.Scalar, 1);
+                foreach (var width in new[] { VectorWidth.Vector128, VectorWidth.Vector256, VectorWidth.Vector512 })
+                {
+                    float[] c = (float[])c0.Clone();
+                    MatMulKernel.Gemm(false, false, m, 1, k, a, b, c, accumulate, width, 1);
+                    AssertBitIdentical(expected, c, $"{m}x1x{k} accumulate={accumulate} {width}");
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static float[] RandomFloats(Random rng, int length)
