@@ -200,39 +200,16 @@ internal static unsafe partial class MatMulKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step8(float* rows, nint stride, float* s, ref Vector256<float> acc)
     {
-        var r0 = Avx.LoadVector256(rows);
-        var r1 = Avx.LoadVector256(rows + stride);
-        var r2 = Avx.LoadVector256(rows + (2 * stride));
-        var r3 = Avx.LoadVector256(rows + (3 * stride));
-        var r4 = Avx.LoadVector256(rows + (4 * stride));
-        var r5 = Avx.LoadVector256(rows + (5 * stride));
-        var r6 = Avx.LoadVector256(rows + (6 * stride));
-        var r7 = Avx.LoadVector256(rows + (7 * stride));
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Transpose8x8.Load(rows, stride, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
         // Column j holds depth j of the eight rows.
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u0, u4, 0x20), Vector256.Create(s[0]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u1, u5, 0x20), Vector256.Create(s[1]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u2, u6, 0x20), Vector256.Create(s[2]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u3, u7, 0x20), Vector256.Create(s[3]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u0, u4, 0x31), Vector256.Create(s[4]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u1, u5, 0x31), Vector256.Create(s[5]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u2, u6, 0x31), Vector256.Create(s[6]), acc);
-        acc = Vector256.FusedMultiplyAdd(Avx.Permute2x128(u3, u7, 0x31), Vector256.Create(s[7]), acc);
+        acc = Vector256.FusedMultiplyAdd(c0, Vector256.Create(s[0]), acc);
+        acc = Vector256.FusedMultiplyAdd(c1, Vector256.Create(s[1]), acc);
+        acc = Vector256.FusedMultiplyAdd(c2, Vector256.Create(s[2]), acc);
+        acc = Vector256.FusedMultiplyAdd(c3, Vector256.Create(s[3]), acc);
+        acc = Vector256.FusedMultiplyAdd(c4, Vector256.Create(s[4]), acc);
+        acc = Vector256.FusedMultiplyAdd(c5, Vector256.Create(s[5]), acc);
+        acc = Vector256.FusedMultiplyAdd(c6, Vector256.Create(s[6]), acc);
+        acc = Vector256.FusedMultiplyAdd(c7, Vector256.Create(s[7]), acc);
     }
 
     /// <summary>The vectorised matrix-vector kernel, for M(t, p) contiguous along t.</summary>

@@ -160,39 +160,16 @@ internal static unsafe partial class MatMulKernel
                 float* s = src + (l0 * laneStride);
                 for (int q0 = 0; q0 < depths; q0 += 8)
                 {
-                    var r0 = Avx.LoadVector256(s + q0);
-                    var r1 = Avx.LoadVector256(s + laneStride + q0);
-                    var r2 = Avx.LoadVector256(s + (2 * laneStride) + q0);
-                    var r3 = Avx.LoadVector256(s + (3 * laneStride) + q0);
-                    var r4 = Avx.LoadVector256(s + (4 * laneStride) + q0);
-                    var r5 = Avx.LoadVector256(s + (5 * laneStride) + q0);
-                    var r6 = Avx.LoadVector256(s + (6 * laneStride) + q0);
-                    var r7 = Avx.LoadVector256(s + (7 * laneStride) + q0);
-                    var t0 = Avx.UnpackLow(r0, r1);
-                    var t1 = Avx.UnpackHigh(r0, r1);
-                    var t2 = Avx.UnpackLow(r2, r3);
-                    var t3 = Avx.UnpackHigh(r2, r3);
-                    var t4 = Avx.UnpackLow(r4, r5);
-                    var t5 = Avx.UnpackHigh(r4, r5);
-                    var t6 = Avx.UnpackLow(r6, r7);
-                    var t7 = Avx.UnpackHigh(r6, r7);
-                    var u0 = Avx.Shuffle(t0, t2, 0x44);
-                    var u1 = Avx.Shuffle(t0, t2, 0xEE);
-                    var u2 = Avx.Shuffle(t1, t3, 0x44);
-                    var u3 = Avx.Shuffle(t1, t3, 0xEE);
-                    var u4 = Avx.Shuffle(t4, t6, 0x44);
-                    var u5 = Avx.Shuffle(t4, t6, 0xEE);
-                    var u6 = Avx.Shuffle(t5, t7, 0x44);
-                    var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                    Transpose8x8.Load(s + q0, laneStride, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                     float* d = dst + ((nint)q0 * width) + l0;
-                    Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-                    Avx.Store(d + width, Avx.Permute2x128(u1, u5, 0x20));
-                    Avx.Store(d + (2 * width), Avx.Permute2x128(u2, u6, 0x20));
-                    Avx.Store(d + (3 * width), Avx.Permute2x128(u3, u7, 0x20));
-                    Avx.Store(d + (4 * width), Avx.Permute2x128(u0, u4, 0x31));
-                    Avx.Store(d + (5 * width), Avx.Permute2x128(u1, u5, 0x31));
-                    Avx.Store(d + (6 * width), Avx.Permute2x128(u2, u6, 0x31));
-                    Avx.Store(d + (7 * width), Avx.Permute2x128(u3, u7, 0x31));
+                    Avx.Store(d, c0);
+                    Avx.Store(d + width, c1);
+                    Avx.Store(d + (2 * width), c2);
+                    Avx.Store(d + (3 * width), c3);
+                    Avx.Store(d + (4 * width), c4);
+                    Avx.Store(d + (5 * width), c5);
+                    Avx.Store(d + (6 * width), c6);
+                    Avx.Store(d + (7 * width), c7);
                 }
             }
 

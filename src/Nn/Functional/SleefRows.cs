@@ -163,38 +163,8 @@ internal static class SleefRows
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Transpose8(float* src, int stride, ref Vector256<float> dst)
         {
-            var r0 = Vector256.Load(src);
-            var r1 = Vector256.Load(src + stride);
-            var r2 = Vector256.Load(src + 2 * stride);
-            var r3 = Vector256.Load(src + 3 * stride);
-            var r4 = Vector256.Load(src + 4 * stride);
-            var r5 = Vector256.Load(src + 5 * stride);
-            var r6 = Vector256.Load(src + 6 * stride);
-            var r7 = Vector256.Load(src + 7 * stride);
-            var t0 = Avx.UnpackLow(r0, r1);
-            var t1 = Avx.UnpackHigh(r0, r1);
-            var t2 = Avx.UnpackLow(r2, r3);
-            var t3 = Avx.UnpackHigh(r2, r3);
-            var t4 = Avx.UnpackLow(r4, r5);
-            var t5 = Avx.UnpackHigh(r4, r5);
-            var t6 = Avx.UnpackLow(r6, r7);
-            var t7 = Avx.UnpackHigh(r6, r7);
-            var u0 = Avx.Shuffle(t0, t2, 0x44);
-            var u1 = Avx.Shuffle(t0, t2, 0xEE);
-            var u2 = Avx.Shuffle(t1, t3, 0x44);
-            var u3 = Avx.Shuffle(t1, t3, 0xEE);
-            var u4 = Avx.Shuffle(t4, t6, 0x44);
-            var u5 = Avx.Shuffle(t4, t6, 0xEE);
-            var u6 = Avx.Shuffle(t5, t7, 0x44);
-            var u7 = Avx.Shuffle(t5, t7, 0xEE);
-            dst = Avx.Permute2x128(u0, u4, 0x20);
-            Unsafe.Add(ref dst, 1) = Avx.Permute2x128(u1, u5, 0x20);
-            Unsafe.Add(ref dst, 2) = Avx.Permute2x128(u2, u6, 0x20);
-            Unsafe.Add(ref dst, 3) = Avx.Permute2x128(u3, u7, 0x20);
-            Unsafe.Add(ref dst, 4) = Avx.Permute2x128(u0, u4, 0x31);
-            Unsafe.Add(ref dst, 5) = Avx.Permute2x128(u1, u5, 0x31);
-            Unsafe.Add(ref dst, 6) = Avx.Permute2x128(u2, u6, 0x31);
-            Unsafe.Add(ref dst, 7) = Avx.Permute2x128(u3, u7, 0x31);
+            Autograd.Kernels.Transpose8x8.Load(src, stride, out dst, out Unsafe.Add(ref dst, 1), out Unsafe.Add(ref dst, 2), out Unsafe.Add(ref dst, 3),
+                out Unsafe.Add(ref dst, 4), out Unsafe.Add(ref dst, 5), out Unsafe.Add(ref dst, 6), out Unsafe.Add(ref dst, 7));
         }
     }
 }
