@@ -31,12 +31,13 @@ public static class QuickTimer
         Console.WriteLine($"# {Machine.Describe()}");
         if (Environment.GetEnvironmentVariable("AUTOGRAD_LOOP_SECONDS") is { } loop)
         {
+            double loopSeconds = double.Parse(loop, System.Globalization.CultureInfo.InvariantCulture);
             // For a profiler: run the named workloads for that long, untimed.
             foreach (var (name, make) in all.Where(w => names.Contains(w.Name)))
             {
                 var step = make();
                 var sw = Stopwatch.StartNew();
-                while (sw.Elapsed.TotalSeconds < double.Parse(loop, System.Globalization.CultureInfo.InvariantCulture)) step();
+                while (sw.Elapsed.TotalSeconds < loopSeconds) step();
             }
             return;
         }

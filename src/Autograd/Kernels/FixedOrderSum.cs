@@ -35,7 +35,13 @@ internal static class FixedOrderSum
     public static double Sum(ReadOnlySpan<double> x) => Sum(x, KernelWidth.Current);
 
     /// <summary>Σ x at an explicit width (for tests: the bits are the same at every width).</summary>
-    public static double Sum(ReadOnlySpan<float> x, VectorWidth width)
+    public static double Sum(ReadOnlySpan<float> x, VectorWidth width) => Sum<float>(x, width);
+
+    /// <inheritdoc cref="Sum(ReadOnlySpan{float}, VectorWidth)"/>
+    public static double Sum(ReadOnlySpan<double> x, VectorWidth width) => Sum<double>(x, width);
+
+    /// <summary>The whole blocks of 16, then the last n mod 16 elements as one block padded with +0, then the tree.</summary>
+    private static double Sum<T>(ReadOnlySpan<T> x, VectorWidth width) where T : unmanaged
     {
         Span<double> partials = stackalloc double[Lanes];
         partials.Clear();
@@ -43,29 +49,18 @@ internal static class FixedOrderSum
         Accumulate(x[..full], partials, width);
         if (full < x.Length)
         {
-            Span<float> tail = stackalloc float[Lanes];
+            Span<T> tail = stackalloc T[Lanes];
             tail.Clear();
             x[full..].CopyTo(tail);
-            Accumulate(tail, partials, width);
+            Accumulate<T>(tail, partials, width);
         }
         return Combine(partials);
     }
 
-    /// <inheritdoc cref="Sum(ReadOnlySpan{float}, VectorWidth)"/>
-    public static double Sum(ReadOnlySpan<double> x, VectorWidth width)
+    private static void Accumulate<T>(ReadOnlySpan<T> x, Span<double> partials, VectorWidth width) where T : unmanaged
     {
-        Span<double> partials = stackalloc double[Lanes];
-        partials.Clear();
-        int full = x.Length - x.Length % Lanes;
-        Accumulate(x[..full], partials, width);
-        if (full < x.Length)
-        {
-            Span<double> tail = stackalloc double[Lanes];
-            tail.Clear();
-            x[full..].CopyTo(tail);
-            Accumulate(tail, partials, width);
-        }
-        return Combine(partials);
+        if (typeof(T) == typeof(float)) Accumulate(MemoryMarshal.Cast<T, float>(x), partials, width);
+        else Accumulate(MemoryMarshal.Cast<T, double>(x), partials, width);
     }
 
     /// <summary>The fixed tree over the 16 partials.</summary>

@@ -266,26 +266,17 @@ internal static class SoftmaxKernels
             // log_softmax = (x - max) - log(sum(exp(x - max)))
             var rented = System.Buffers.ArrayPool<T>.Shared.Rent(d.Length);
             var e = rented.AsSpan(0, d.Length);
-            Exp<T>(d, e);
+            SleefSpan.Exp<T>(d, e);
             T sum = ReduceKernels.SumAll<T>(e);
             System.Buffers.ArrayPool<T>.Shared.Return(rented);
-            TensorPrimitives.Subtract(d, Log(sum), d);
+            TensorPrimitives.Subtract(d, SleefSpan.Log(sum), d);
         }
         else
         {
             // Sleef's exp, as PyTorch's vectorised softmax; bit-reproducible on every machine.
-            Exp<T>(d, d);
+            SleefSpan.Exp<T>(d, d);
             T sum = ReduceKernels.SumAll<T>(d);
             TensorPrimitives.Divide(d, sum, d);
         }
     }
-
-    private static void Exp<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
-        else SleefDouble.Exp(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
-    }
-
-    private static T Log<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? T.CreateTruncating(SleefFloat.Log(float.CreateTruncating(x))) : T.CreateTruncating(SleefDouble.Log(double.CreateTruncating(x)));
 }

@@ -31,16 +31,12 @@ internal static class UnaryKernels
             case UnaryKind.Exp:
                 // As torch.exp computes it (Sleef's exp, in its vector kernel and its tail): the same
                 // bits as PyTorch on every call and at every offset, which TensorPrimitives.Exp is not.
-                if (typeof(T) == typeof(float)) SleefFloat.Exp(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
-                else if (typeof(T) == typeof(double)) SleefDouble.Exp(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
-                else TensorPrimitives.Exp(x, d);
+                SleefSpan.Exp(x, d);
                 break;
             case UnaryKind.Log:
                 // As torch.log computes it (Sleef's log, Sleef_logf8_u10 / Sleef_logd4_u10, in its
                 // vector kernel and its padded tail): the same bits as PyTorch, at every offset.
-                if (typeof(T) == typeof(float)) SleefFloat.Log(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(d));
-                else if (typeof(T) == typeof(double)) SleefDouble.Log(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(d));
-                else TensorPrimitives.Log(x, d);
+                SleefSpan.Log(x, d);
                 break;
             case UnaryKind.Sqrt: TensorPrimitives.Sqrt(x, d); break;
             case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;

@@ -181,9 +181,9 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         var softplusAll = rented.AsSpan(0, x.Length);
         System.Numerics.Tensors.TensorPrimitives.Abs<T>(x, softplusAll);
         System.Numerics.Tensors.TensorPrimitives.Negate<T>(softplusAll, softplusAll);
-        SleefSpan.Exp<T>(softplusAll, softplusAll);
+        Autograd.Kernels.SleefSpan.Exp<T>(softplusAll, softplusAll);
         System.Numerics.Tensors.TensorPrimitives.Add<T>(softplusAll, T.One, softplusAll);
-        SleefSpan.Log<T>(softplusAll, softplusAll);
+        Autograd.Kernels.SleefSpan.Log<T>(softplusAll, softplusAll);
         for (int i = 0; i < x.Length; i++)
         {
             T xi = x[i], yi = y[i];
@@ -282,21 +282,5 @@ internal sealed class LogSigmoidFunction : Function
     {
         double u = 1 + v;
         return u == 1 ? v : Math.Log(u) * v / (u - 1);
-    }
-}
-
-/// <summary>Sleef's exp and log over spans of either float type (the bits of PyTorch's vectorised exp_ and log_, on every machine).</summary>
-internal static class SleefSpan
-{
-    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) SleefFloat.Exp(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(d));
-        else SleefDouble.Exp(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(d));
-    }
-
-    public static void Log<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) SleefFloat.Log(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(d));
-        else SleefDouble.Log(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x), System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(d));
     }
 }

@@ -367,7 +367,7 @@ internal static class ClassificationLossKernels
             {
                 a.Fill(T.Zero);
                 if (counted) a[(int)t] = v;
-                sum = ReduceKernels.SumAll<T>(a);
+                sum = TorchSum.ReduceAll<T>(a); // as ClassificationGradients.RowSumsConstant
             }
             var row = d.Slice(k * classes, classes);
             T pt = counted ? row[(int)t] : T.Zero;

@@ -18,7 +18,7 @@ public sealed class KernelWidthTests
     }
 
     [Test]
-    public void Current_Set_IsWhatGemmUses()
+    public void Current_EveryWidth_GemmGivesTheExactProduct()
     {
         var before = KernelWidth.Current;
         try
