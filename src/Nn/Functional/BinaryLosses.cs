@@ -104,9 +104,8 @@ public static partial class Functional
 }
 
 /// <summary>BCE on probabilities as one op: the loss and its reduction in one pass, the closed-form gradient in backward.</summary>
-internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduction) : Function
+internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduction) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     // PyTorch's `constexpr float EPSILON = 1e-12`: a float, so in Float64 the floor is
     // (double)1e-12f = 9.9999999600419720e-13, not 1e-12.
@@ -155,9 +154,8 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
 }
 
 /// <summary>BCE on logits as one op: the stable loss and its reduction in one pass, the closed-form gradient in backward.</summary>
-internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tensor? posWeight, Reduction reduction) : Function
+internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tensor? posWeight, Reduction reduction) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -251,9 +249,8 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
 /// a small e^-|z|, which the subtraction log σ(-x) - p log σ(x) then exposes (up to ~150 float32
 /// ulps from PyTorch's log_sigmoid in the fixtures).
 /// </remarks>
-internal sealed class LogSigmoidFunction : Function
+internal sealed class LogSigmoidFunction : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {

@@ -162,9 +162,8 @@ internal static class ClassificationChecks
 /// Cross entropy as one op: log-softmax and the weighted reduction in one pass over the spans;
 /// the backward is the closed-form gradient.
 /// </summary>
-internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex, Reduction reduction, double labelSmoothing) : Function
+internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex, Reduction reduction, double labelSmoothing) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     private double _totalWeight; // Σ w[t] over the non-ignored targets, as the forward added it (exact in double for either dtype)
     private double _smoothWeight; // the same Σ w[t], as the smoothing term's mean adds it (PyTorch sums it anew, in another order)
@@ -348,9 +347,8 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
 }
 
 /// <summary>NLL loss as one op: a weighted gather and reduction; the gradient is -w[t] · s at the targets.</summary>
-internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Reduction reduction) : Function
+internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Reduction reduction) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     private double _totalWeight;
     private int _counted;

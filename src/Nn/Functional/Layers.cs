@@ -42,9 +42,8 @@ public static partial class Functional
         => bias is null ? new LinearFunction().Apply(x, weight) : new LinearFunction().Apply(x, weight, bias);
 
     /// <summary>Y = X Wᵀ (+ b) for X (rows, in), W (out, in), b (out).</summary>
-    private sealed class LinearFunction : Function
+    private sealed class LinearFunction : BuiltInFunction
     {
-        internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
         private int _inputs;
 
@@ -77,9 +76,8 @@ public static partial class Functional
     }
 
     /// <summary>s = Σ_rows G for G (rows, cols): the bias gradient. Backward: the gradient repeated over the rows.</summary>
-    private sealed class SumRowsFunction : Function
+    private sealed class SumRowsFunction : BuiltInFunction
     {
-        internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
         private int _rows;
 

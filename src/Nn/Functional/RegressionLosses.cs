@@ -142,9 +142,8 @@ public static partial class Functional
 }
 
 /// <summary>(x - y)² as one op.</summary>
-internal sealed class MseLossFunction(Reduction reduction) : Function
+internal sealed class MseLossFunction(Reduction reduction) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -178,9 +177,8 @@ internal sealed class MseLossFunction(Reduction reduction) : Function
 }
 
 /// <summary>|x - y| as one op (also SmoothL1 with β = 0).</summary>
-internal sealed class L1LossFunction(Reduction reduction) : Function
+internal sealed class L1LossFunction(Reduction reduction) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -208,9 +206,8 @@ internal sealed class L1LossFunction(Reduction reduction) : Function
 }
 
 /// <summary>Huber loss as one op.</summary>
-internal sealed class HuberLossFunction(Reduction reduction, double delta) : Function
+internal sealed class HuberLossFunction(Reduction reduction, double delta) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -243,9 +240,8 @@ internal sealed class HuberLossFunction(Reduction reduction, double delta) : Fun
 }
 
 /// <summary>Smooth L1 loss (β &gt; 0) as one op.</summary>
-internal sealed class SmoothL1LossFunction(Reduction reduction, double beta) : Function
+internal sealed class SmoothL1LossFunction(Reduction reduction, double beta) : BuiltInFunction
 {
-    internal override bool KeepsNoGradient => true; // its backward keeps nothing it is given (see BufferPool)
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
