@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using static Autograd.Nn.Serialization.SafeTensors; // the format's limits and helpers
 
 namespace Autograd.Nn.Serialization;
 
@@ -21,7 +22,7 @@ namespace Autograd.Nn.Serialization;
 /// sure nothing follows.
 /// </para>
 /// </remarks>
-internal static partial class SafeTensors
+internal static class SafeTensorsReader
 {
     private static readonly JsonReaderOptions JsonOptions = new()
     {
@@ -30,67 +31,9 @@ internal static partial class SafeTensors
         MaxDepth = 64,
     };
 
-    /// <summary>Reads and fully validates a safetensors file.</summary>
-    /// <param name="path">The file to read.</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
+    /// <summary>Opens <paramref name="path"/> for reading.</summary>
     /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path) => Read(path, out _);
-
-    /// <summary>Reads and fully validates a safetensors file, also returning its <c>__metadata__</c>.</summary>
-    /// <param name="path">The file to read (a regular file, or a named pipe).</param>
-    /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when the file has none.</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path, out IReadOnlyDictionary<string, string>? metadata)
-    {
-        using var stream = OpenForRead(path);
-        return ReadFrom(stream, path, readData: true, out metadata);
-    }
-
-    /// <summary>Reads and fully validates safetensors data from a stream, seekable or not, from its current position to its end.</summary>
-    /// <param name="stream">The stream; read to its end, not closed.</param>
-    /// <param name="sourceName">How error messages refer to the data (e.g. a file name).</param>
-    /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when absent.</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="InvalidDataException">The data is not a valid safetensors image; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(Stream stream, string sourceName, out IReadOnlyDictionary<string, string>? metadata)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(sourceName);
-        return ReadFrom(stream, sourceName, readData: true, out metadata);
-    }
-
-    /// <summary>
-    /// Reads only the <c>__metadata__</c> map of a safetensors file, after validating the whole
-    /// header against the file size (tensor bytes are not loaded).
-    /// </summary>
-    /// <param name="path">The file to read.</param>
-    /// <returns>The metadata, or <see langword="null"/> when the file has none.</returns>
-    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyDictionary<string, string>? ReadMetadata(string path)
-    {
-        using var stream = OpenForRead(path);
-        ReadFrom(stream, path, readData: false, out var metadata);
-        return metadata;
-    }
-
-    /// <summary>Parses and fully validates an in-memory safetensors image.</summary>
-    /// <param name="bytes">The complete file contents.</param>
-    /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when absent.</param>
-    /// <param name="sourceName">How error messages refer to the data (e.g. a file name).</param>
-    /// <returns>The tensors in file (data offset) order.</returns>
-    /// <exception cref="InvalidDataException">The bytes are not a valid safetensors image; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Deserialize(byte[] bytes, out IReadOnlyDictionary<string, string>? metadata, string sourceName = "<memory>")
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        using var stream = new MemoryStream(bytes, writable: false);
-        return ReadFrom(stream, sourceName, readData: true, out metadata);
-    }
-
-    private static FileStream OpenForRead(string path)
+    public static FileStream OpenForRead(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -103,7 +46,12 @@ internal static partial class SafeTensors
 
     private sealed record HeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
-    private static IReadOnlyList<SafeTensorEntry> ReadFrom(
+    /// <summary>
+    /// Reads and validates a safetensors image from the stream's position to its end; the tensors'
+    /// bytes are skipped when not <paramref name="readData"/> (the entries then have empty data).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is not a valid safetensors image; the message says why.</exception>
+    public static IReadOnlyList<SafeTensorEntry> ReadFrom(
         Stream stream, string source, bool readData, out IReadOnlyDictionary<string, string>? metadata)
     {
         InvalidDataException Bad(string what) => new($"Invalid safetensors file '{source}': {what}");
@@ -477,9 +425,9 @@ internal static partial class SafeTensors
             throw Fault("lacks 'data_offsets'.");
         }
 
-        if (!DTypes.TryGetValue(dtype, out var info))
+        if (!SafeTensorDType.TryGetItemSize(dtype, out int itemSize))
         {
-            throw Fault(SubByteDTypes.Contains(dtype)
+            throw Fault(SafeTensorDType.IsSubByte(dtype)
                 ? $"has sub-byte dtype '{dtype}', which is not supported."
                 : $"has unknown dtype '{ErrorText.Name(dtype)}'.");
         }
@@ -502,7 +450,7 @@ internal static partial class SafeTensors
                 expected = checked(expected * dim);
             }
 
-            expected = checked(expected * info.ItemSize);
+            expected = checked(expected * itemSize);
         }
         catch (OverflowException)
         {
@@ -628,6 +576,4 @@ internal static partial class SafeTensors
         JsonTokenType.Null => "null",
         _ => token.ToString().ToLowerInvariant(),
     };
-
-    private static string FormatShape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 }
