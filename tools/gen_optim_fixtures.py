@@ -5,7 +5,7 @@ Run with the interpreter that has torch (1.13):
 
     /usr/bin/python3 tools/gen_optim_fixtures.py
 
-Writes tests/Nn.Tests/Fixtures/optim/optimizers.json (optimizer trajectories,
+Writes tests/Optim.Tests/Fixtures/optim/optimizers.json (optimizer trajectories,
 described below) and training_curves.json (two short training runs, described
 above write_curves). Deterministic: every trajectory case seeds its own
 torch.Generator from the CRC32 of its name, so adding or removing cases never
@@ -57,7 +57,7 @@ import torch
 
 STEPS = 10
 SHAPES = [(2, 3), (5,), (17,)]
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Nn.Tests",
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Optim.Tests",
                    "Fixtures", "optim", "optimizers.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -143,7 +143,7 @@ def run_case(name, config_name, dtype_name, null_grads=None, lrs=None):
 # ---------------------------------------------------------------- training curves
 #
 # Two full-batch training runs from fixed initial weights, written to
-# tests/Nn.Tests/Fixtures/optim/training_curves.json:
+# tests/Optim.Tests/Fixtures/optim/training_curves.json:
 #
 #   logistic: Linear(30, 1) + BCEWithLogitsLoss + SGD(lr 0.1), LOGISTIC_STEPS steps, on a
 #             synthetic standardized 569 x 30 dataset (correlated Gaussian features, labels drawn

@@ -1,8 +1,7 @@
-using Autograd.Optim;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.Optim;
+namespace Autograd.Optim.Tests;
 
 /// <summary>
 /// The vectorised Adam update against the element-at-a-time formula (the same operations, so the

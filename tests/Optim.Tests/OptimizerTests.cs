@@ -1,8 +1,7 @@
-using Autograd.Optim;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.Optim;
+namespace Autograd.Optim.Tests;
 
 /// <summary>
 /// Construction checks, ZeroGrad, and what Step does besides the arithmetic (which

@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Autograd.Optim;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.Optim;
+namespace Autograd.Optim.Tests;
 
 /// <summary>
 /// Parameter trajectories against PyTorch 1.13 (tools/gen_optim_fixtures.py): every case feeds a

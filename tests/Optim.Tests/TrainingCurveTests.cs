@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Autograd.Optim;
+using Autograd.Nn;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.Optim;
+namespace Autograd.Optim.Tests;
 
 /// <summary>
 /// End to end: a few hundred full-batch training steps from PyTorch's initial weights follow
