@@ -52,36 +52,17 @@ Conventions pinned down by specific cases (PyTorch 1.13 behaviour):
 """
 
 import json
-import math
 import os
-import zlib
 
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Nn.Tests", "Fixtures", "losses")
+from fixtures import fixture_path, seeded, tensor_json
+
+ROOT = fixture_path("Nn.Tests", "losses")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 REDUCTIONS = ["none", "mean", "sum"]
 SHAPES = {"0d": (), "1d": (5,), "2d": (3, 4), "3d": (2, 3, 2)}
-
-
-def num(v):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return float(v)
-
-
-def tensor_json(t):
-    if t is None:
-        return None
-    t = t.detach()
-    return {"shape": list(t.shape), "data": [num(v) for v in t.reshape(-1).tolist()]}
-
-
-def gen_for(name):
-    return torch.Generator().manual_seed(zlib.crc32(name.encode()))
 
 
 def call(loss, x, y, w, pw, reduction, delta, beta):
@@ -103,7 +84,7 @@ def call(loss, x, y, w, pw, reduction, delta, beta):
 def make_case(name, loss, dtype, reduction, x, y, w=None, pw=None, delta=None, beta=None, hvp=False):
     """x, y, w, pw: float64 tensors (cast here to dtype)."""
     dt = DTYPES[dtype]
-    g = gen_for(name + "/grad")
+    g = seeded(name + "/grad")
     x = x.to(dt).detach().requires_grad_(True)
     y = y.to(dt).detach().requires_grad_(True)
     w = None if w is None else w.to(dt)
@@ -144,7 +125,7 @@ def binary_cases():
             for sname, shape in SHAPES.items():
                 for wname in ["w_none", "w_full", "w_bcast"]:
                     name = f"bce/{red}/{wname}/{sname}/{dtype}"
-                    g = gen_for(name)
+                    g = seeded(name)
                     x = rand(shape, g, 0.02, 0.98)
                     y = rand(shape, g, 0, 1)
                     w = None
@@ -156,7 +137,7 @@ def binary_cases():
         # Hard 0/1 targets; a zero weight removes an element.
         for red in REDUCTIONS:
             name = f"bce/{red}/hard_targets_zero_weight/{dtype}"
-            g = gen_for(name)
+            g = seeded(name)
             x = rand((2, 4), g, 0.05, 0.95)
             y = torch.tensor([[1., 0., 1., 0.], [0., 1., 1., 0.]], dtype=torch.float64)
             w = torch.tensor([[1., 0., 2., 1.], [0.5, 1., 0., 1.]], dtype=torch.float64)
@@ -184,7 +165,7 @@ def binary_cases():
                 for wname in ["w_none", "w_full"]:
                     for pname in ["pw_none", "pw_class", "pw_one"]:
                         name = f"bce_logits/{red}/{wname}/{pname}/{sname}/{dtype}"
-                        g = gen_for(name)
+                        g = seeded(name)
                         x = rand(shape, g, -4, 4)
                         y = rand(shape, g, 0, 1)
                         w = rand(shape, g, 0, 2) if wname == "w_full" else None
@@ -198,7 +179,7 @@ def binary_cases():
         # Multi-label (N, C) with a per-class pos_weight and a per-sample weight (N, 1).
         for red in REDUCTIONS:
             name = f"bce_logits/{red}/multilabel_per_class_pos_weight/{dtype}"
-            g = gen_for(name)
+            g = seeded(name)
             x = rand((6, 3), g, -3, 3)
             y = (rand((6, 3), g, 0, 1) > 0.5).double()
             pw = torch.tensor([1.0, 3.0, 0.25], dtype=torch.float64)
@@ -232,7 +213,7 @@ def regression_cases():
             for red in REDUCTIONS:
                 for sname, shape in SHAPES.items():
                     name = f"{loss}{tag}/{red}/{sname}/{dtype}"
-                    g = gen_for(name)
+                    g = seeded(name)
                     x = rand(shape, g, -2, 2)
                     y = rand(shape, g, -2, 2)
                     smooth = loss in ("mse",) or (loss == "huber") or (loss == "smooth_l1" and opt["beta"] > 0)

@@ -24,13 +24,10 @@ Each case holds the input, target, weight, options, the upstream gradient, the o
 gradients of the input (and, for probability targets, of the target and the weight).
 """
 
-import json
-import math
-import os
-import zlib
-
 import torch
 import torch.nn.functional as F
+
+from fixtures import fixture_path, flat, seeded, write_compact
 
 C = 5
 SHAPES = {
@@ -43,24 +40,6 @@ REDUCTIONS = ["none", "mean", "sum"]
 SMOOTHINGS = [0.0, 0.1, 1.0]
 IGNORES = ["none", "present", "all"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def num(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def flat(t):
-    if t is None:
-        return None
-    t = t.detach().reshape(-1)
-    if t.dtype == torch.int64:
-        return [int(v) for v in t.tolist()]
-    return [num(v) for v in t.tolist()]
 
 
 def target_shape(input_shape):
@@ -85,7 +64,7 @@ def upstream(gen, out, dtype):
 
 def run_case(name, loss, dtype, x, target, weight, ignore_index, reduction, smoothing, prob):
     """Evaluates one call in PyTorch and returns the case record."""
-    gen = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    gen = seeded(name)
     x = x.to(dtype).detach().requires_grad_()
     if prob:
         target = target.to(dtype).detach().requires_grad_()
@@ -252,11 +231,8 @@ def main():
         "log": {"input": flat(lg), "output": flat(torch.log(lg))},
         "sums": sums,
     }
-    path = os.path.join(os.path.dirname(__file__), "..", "tests", "Nn.Tests", "Fixtures", "losses", "classification_losses.json")
-    with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {len(cases)} cases and {len(hvps)} Hessian-vector products to {os.path.normpath(path)}")
+    path = write_compact(fixture_path("Nn.Tests", "losses", "classification_losses.json"), out)
+    print(f"wrote {len(cases)} cases and {len(hvps)} Hessian-vector products to {path}")
 
 
 if __name__ == "__main__":

@@ -83,15 +83,14 @@ import json
 import math
 import os
 import sys
-import zlib
 
 import torch
 
-OUT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                        "Autograd.Tests", "Fixtures", "core_ops.json")
+from fixtures import fixture_path, seeded, tensor_json
+
+OUT_PATH = fixture_path("Autograd.Tests", "core_ops.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
-DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 SHORT = {"float32": "f32", "float64": "f64"}
 FLOATS = ("float32", "float64")
 
@@ -249,7 +248,7 @@ def _layer_norm(x):
 
 class Rng:
     def __init__(self, name):
-        self.g = torch.Generator().manual_seed(zlib.crc32(name.encode("utf-8")))
+        self.g = seeded(name)
 
     def normal(self, shape, dtype):
         return torch.randn(shape, generator=self.g, dtype=torch.float64).to(DTYPES[dtype])
@@ -275,18 +274,9 @@ class Rng:
         return torch.randn(t.shape, generator=self.g, dtype=torch.float64).to(t.dtype)
 
 
-def tensor_json(t):
-    t = t.detach()
-    name = DTYPE_NAMES[t.dtype]
-    data = t.reshape(-1).tolist()
-    if name == "int64":
-        data = [int(v) for v in data]
-    else:
-        data = [float(v) for v in data]
-        for v in data:
-            if not math.isfinite(v):
-                raise ValueError("non-finite value in fixture")
-    return {"dtype": name, "shape": list(t.shape), "data": data}
+def case_tensor(t):
+    """A tensor as core_ops.json holds it: with its dtype, and finite numbers only."""
+    return tensor_json(t, with_dtype=True, finite=True)
 
 
 CASES = []
@@ -312,14 +302,14 @@ def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False,
     out = OPS[op](leaves, args)
     case = {
         "name": name, "op": op, "group": group, "tol": tol, "dtype": dtype,
-        "inputs": [dict(tensor_json(t), requires_grad=bool(r)) for t, r in zip(inputs, rg)],
+        "inputs": [dict(case_tensor(t), requires_grad=bool(r)) for t, r in zip(inputs, rg)],
         "args": args,
-        "output": tensor_json(out),
+        "output": case_tensor(out),
         "grad_output": None, "grads": None, "hvp": None,
     }
     if out.requires_grad:
         go = rng.like(out) if go is None else go.to(out.dtype)
-        case["grad_output"] = tensor_json(go)
+        case["grad_output"] = case_tensor(go)
         xs = [leaf for leaf, r in zip(leaves, rg) if r]
         if hvp:
             gs = torch.autograd.grad(out, xs, go, create_graph=True)
@@ -330,9 +320,9 @@ def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False,
             grads, vecs, exps = [], [], []
             for r in rg:
                 if r:
-                    grads.append(tensor_json(next(it_g)))
-                    vecs.append(tensor_json(next(it_v)))
-                    exps.append(tensor_json(next(it_h)))
+                    grads.append(case_tensor(next(it_g)))
+                    vecs.append(case_tensor(next(it_v)))
+                    exps.append(case_tensor(next(it_h)))
                 else:
                     grads.append(None)
                     vecs.append(None)
@@ -341,7 +331,7 @@ def add_case(name, op, group, tol, dtype, inputs, args=None, rg=None, hvp=False,
             case["hvp"] = {"vectors": vecs, "expected": exps}
         else:
             out.backward(go)
-            case["grads"] = [tensor_json(leaf.grad) if r else None
+            case["grads"] = [case_tensor(leaf.grad) if r else None
                              for leaf, r in zip(leaves, rg)]
     else:
         assert not hvp

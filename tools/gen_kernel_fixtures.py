@@ -14,18 +14,9 @@ Format: {"generator", "torch_version", "input": [...], "output": [...]} with
 float32 values written as the exact double of the float32 (repr round-trips), NaN and
 infinities as the strings "nan", "inf", "-inf". Deterministic (fixed seed).
 """
-import json
-import math
-
 import torch
 
-
-def encode(v: float):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from fixtures import num, write_compact
 
 
 def main() -> None:
@@ -41,13 +32,10 @@ def main() -> None:
     doc = {
         "generator": "tools/gen_kernel_fixtures.py",
         "torch_version": torch.__version__,
-        "input": [encode(float(v)) for v in x.tolist()],
-        "output": [encode(float(v)) for v in y.tolist()],
+        "input": [num(v) for v in x.tolist()],
+        "output": [num(v) for v in y.tolist()],
     }
-    path = "tests/Autograd.Tests/Fixtures/kernels/sigmoid_float32.json"
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+    path = write_compact("tests/Autograd.Tests/Fixtures/kernels/sigmoid_float32.json", doc)
     print(f"wrote {path}: {x.numel()} values")
 
 

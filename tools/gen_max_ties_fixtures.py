@@ -15,23 +15,20 @@ grad_input = torch.autograd.grad(x.max(), x, grad_output) (0-d grad_output).
 """
 import json
 import math
-import os
 
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "tests", "Autograd.Tests", "Fixtures", "max_ties.json")
+from fixtures import fixture_path, num
+
+OUT = fixture_path("Autograd.Tests", "max_ties.json")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def enc(v: float):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
+    """num(), with -0.0 written as "-0" (the tests check the sign of zero gradients)."""
     if v == 0 and math.copysign(1.0, v) < 0:
         return "-0"
-    return v
+    return num(v)
 
 
 INPUTS = [

@@ -55,25 +55,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixtures import fixture_path, seeded, tensor_json  # noqa: E402
 from gen_safetensors_fixture import reference_serialize  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Nn.Tests",
-                   "Fixtures", "modules", "modules.json")
+OUT = fixture_path("Nn.Tests", "modules", "modules.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 ST_DTYPES = {torch.float32: ("F32", "<f"), torch.float64: ("F64", "<d")}
 
 
-def gen(name):
-    g = torch.Generator()
-    g.manual_seed(zlib.crc32(name.encode("utf-8")))
-    return g
-
-
-def tensor_json(t):
-    t = t.detach()
-    dtype = {torch.float32: "float32", torch.float64: "float64"}[t.dtype]
-    return {"dtype": dtype, "shape": list(t.shape), "values": [float(v) for v in t.reshape(-1).tolist()]}
+def module_tensor(t):
+    """A tensor as modules.json holds it: its dtype, shape and "values"."""
+    return tensor_json(t, with_dtype=True, values="values")
 
 
 def linear_cases():
@@ -90,7 +83,7 @@ def linear_cases():
     for dtype_name, dtype in DTYPES.items():
         for tag, in_shape, fin, fout, has_bias in shapes:
             name = f"linear_{tag}_{dtype_name}"
-            g = gen(name)
+            g = seeded(name)
             lin = nn.Linear(fin, fout, bias=has_bias).to(dtype)
             with torch.no_grad():
                 lin.weight.copy_(torch.randn(fout, fin, generator=g, dtype=dtype))
@@ -103,11 +96,11 @@ def linear_cases():
             yield {
                 "name": name, "dtype": dtype_name, "in_features": fin, "out_features": fout,
                 "bias": has_bias,
-                "input": tensor_json(x), "weight": tensor_json(lin.weight),
-                "bias_values": tensor_json(lin.bias) if has_bias else None,
-                "grad_output": tensor_json(go), "output": tensor_json(y),
-                "grad_input": tensor_json(x.grad), "grad_weight": tensor_json(lin.weight.grad),
-                "grad_bias": tensor_json(lin.bias.grad) if has_bias else None,
+                "input": module_tensor(x), "weight": module_tensor(lin.weight),
+                "bias_values": module_tensor(lin.bias) if has_bias else None,
+                "grad_output": module_tensor(go), "output": module_tensor(y),
+                "grad_input": module_tensor(x.grad), "grad_weight": module_tensor(lin.weight.grad),
+                "grad_bias": module_tensor(lin.bias.grad) if has_bias else None,
             }
 
 
@@ -125,7 +118,7 @@ def layer_cases():
     for dtype_name, dtype in DTYPES.items():
         for op, dim, f in ops:
             name = f"{op}{'' if dim is None else '_dim' + str(dim)}_{dtype_name}"
-            g = gen(name)
+            g = seeded(name)
             x = torch.randn(3, 4, generator=g, dtype=dtype)
             if op == "relu":
                 x[0, 0] = 0.0  # relu'(0) = 0 in PyTorch
@@ -134,8 +127,8 @@ def layer_cases():
             go = torch.randn(*y.shape, generator=g, dtype=dtype)
             y.backward(go)
             yield {"name": name, "op": op, "dim": dim, "dtype": dtype_name,
-                   "input": tensor_json(x), "grad_output": tensor_json(go),
-                   "output": tensor_json(y), "grad_input": tensor_json(x.grad)}
+                   "input": module_tensor(x), "grad_output": module_tensor(go),
+                   "output": module_tensor(y), "grad_input": module_tensor(x.grad)}
 
 
 def dropout_scales():
@@ -170,7 +163,7 @@ def repr_modules():
 def state_file_cases():
     for dtype_name, dtype in DTYPES.items():
         name = f"mlp_4_3_2_{dtype_name}"
-        g = gen(name)
+        g = seeded(name)
         torch.manual_seed(zlib.crc32(name.encode("utf-8")))
         model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).to(dtype)
         state = model.state_dict()
@@ -189,8 +182,8 @@ def state_file_cases():
         yield {
             "name": name, "dtype": dtype_name,
             "file_base64": base64.b64encode(blob).decode("ascii"),
-            "state": [{"name": k, **tensor_json(v)} for k, v in state.items()],
-            "input": tensor_json(x), "output": tensor_json(y),
+            "state": [{"name": k, **module_tensor(v)} for k, v in state.items()],
+            "input": module_tensor(x), "output": module_tensor(y),
         }
 
 

@@ -51,14 +51,14 @@ round-trip via repr. No NaN/Inf anywhere.
 
 import json
 import os
-import zlib
 
 import torch
 
+from fixtures import fixture_path, flat, seeded, write_compact
+
 STEPS = 10
 SHAPES = [(2, 3), (5,), (17,)]
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Optim.Tests",
-                   "Fixtures", "optim", "optimizers.json")
+OUT = fixture_path("Optim.Tests", "optim", "optimizers.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -105,14 +105,10 @@ LR_SCHEDULES = {
 TORCH_OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
 
 
-def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
-
-
 def run_case(name, config_name, dtype_name, null_grads=None, lrs=None):
     kind, options, kwargs = CONFIGS[config_name]
     dtype = DTYPES[dtype_name]
-    g = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    g = seeded(name)
     params = [torch.randn(s, generator=g, dtype=torch.float64).to(dtype).requires_grad_() for s in SHAPES]
     initial = [flat(p) for p in params]
     opt = TORCH_OPTIMIZERS[kind](params, foreach=False, **kwargs)
@@ -242,9 +238,7 @@ def write_curves():
         "mlp": {"x": x2.tolist(), "y": y2.tolist(), "initial": initial[1], "lr": 0.01, "steps": MLP_STEPS,
                 "float32": mlp32, "float64": mlp64},
     }
-    with open(CURVES_OUT, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+    write_compact(CURVES_OUT, doc)
     for name, r32, r64 in (("logistic", logistic32, logistic64), ("mlp", mlp32, mlp64)):
         worst = max(abs(a - b) / abs(b) for a, b in zip(r32["losses"], r64["losses"]))
         print(f"{name}: loss {r64['losses'][0]:.6f} -> {r64['losses'][-1]:.6f}; "

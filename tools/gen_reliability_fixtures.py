@@ -46,22 +46,9 @@ import os
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+from fixtures import REPO, num, tensor_json
+
 MASK = (1 << 64) - 1
-
-
-def enc(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def tensor(t):
-    t = t.detach()
-    return {"shape": list(t.shape), "data": [enc(v) for v in t.reshape(-1).tolist()]}
 
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -101,7 +88,7 @@ def core_case(label, rows, dname, op, dim):
     g = g if op != "logsumexp" else g[0] if dim == 1 else g[:, 0].contiguous()
     (gx,) = torch.autograd.grad(y, x, g)
     return {"name": f"{label}{op}/dim{dim}/{dname}", "op": op, "dim": dim, "dtype": dname,
-            "input": tensor(x), "grad_output": tensor(g), "output": tensor(y), "grad_input": tensor(gx)}
+            "input": tensor_json(x), "grad_output": tensor_json(g), "output": tensor_json(y), "grad_input": tensor_json(gx)}
 
 
 def core_cases():
@@ -155,7 +142,7 @@ def uniform_sum(seed, count, shift):
     t = torch.tensor(values, dtype=torch.float32)
     assert t.double().sum().item() == exact  # the values are exact float32s and their sum is exact in double
     return {"seed": seed, "count": count, "shift": shift, "first_values": values[:4],
-            "torch_float32_sum": enc(t.sum().item()), "torch_float32_mean": enc(t.mean().item()),
+            "torch_float32_sum": num(t.sum().item()), "torch_float32_mean": num(t.mean().item()),
             "exact_sum": exact, "abs_sum": math.fsum(abs(v) for v in values)}
 
 
@@ -188,18 +175,19 @@ def loss_case(name, loss, dname, reduction, x, target, weight=None, pos_weight=N
         y = F.binary_cross_entropy(x, target, weight=weight, reduction=reduction)
     go = torch.ones_like(y) if reduction != "none" else torch.full_like(y, 0.5)
     (gx,) = torch.autograd.grad(y, x, go)
+    # The committed file has class indices written as floats (1.0); double() keeps it so.
     case = {"name": name, "loss": loss, "dtype": dname, "reduction": reduction,
-            "target": tensor(target), "weight": None if weight is None else tensor(weight),
-            "pos_weight": None if pos_weight is None else tensor(pos_weight),
-            "label_smoothing": smoothing, "grad_output": tensor(go), "loss_value": tensor(y)}
+            "target": tensor_json(target.double()), "weight": None if weight is None else tensor_json(weight),
+            "pos_weight": None if pos_weight is None else tensor_json(pos_weight),
+            "label_smoothing": smoothing, "grad_output": tensor_json(go), "loss_value": tensor_json(y)}
     if formula is None:
-        case["input"] = tensor(x)
-        case["grad_input"] = tensor(gx)
+        case["input"] = tensor_json(x)
+        case["grad_input"] = tensor_json(gx)
     else:
         case["input_formula"] = formula
-        case["grad_summary"] = {"at": summary_at, "values": [enc(gx[n, c].item()) for n, c in summary_at],
+        case["grad_summary"] = {"at": summary_at, "values": [num(gx[n, c].item()) for n, c in summary_at],
                                 "abs_sum": gx.double().abs().sum().item(),
-                                "row_sums": [enc(v) for v in gx.double().sum(1).tolist()]}
+                                "row_sums": [num(v) for v in gx.double().sum(1).tolist()]}
     return case
 
 
@@ -249,12 +237,12 @@ def nn_cases():
 
 
 def write(path, obj):
-    path = os.path.join(ROOT, path)
+    path = os.path.join(REPO, path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump(obj, f, indent=1)
         f.write("\n")
-    print("wrote", os.path.relpath(path, ROOT))
+    print("wrote", os.path.relpath(path, REPO))
 
 
 def main():

@@ -38,6 +38,8 @@ import struct
 import sys
 import tempfile
 
+from fixtures import f32, fixture_path
+
 # Rust `Dtype` enum order (safetensors >= 0.5); older releases lack some
 # variants but agree on the relative order of the others.
 DTYPE_ORDER = ["BOOL", "F4", "F6_E2M3", "F6_E3M2", "U8", "I8", "F8_E5M2", "F8_E4M3",
@@ -45,8 +47,7 @@ DTYPE_ORDER = ["BOOL", "F4", "F6_E2M3", "F6_E3M2", "U8", "I8", "F8_E5M2", "F8_E4
                "F64", "I64", "U64"]
 FORMATS = {"F32": "<f", "F64": "<d", "I64": "<q"}
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "Nn.Tests",
-                   "Fixtures", "safetensors", "reference.json")
+OUT = fixture_path("Nn.Tests", "safetensors", "reference.json")
 
 
 def reference_serialize(tensors, metadata=None):
@@ -90,11 +91,6 @@ def encode(dtype, values):
 def decode(dtype, raw):
     size = struct.calcsize(FORMATS[dtype])
     return [struct.unpack_from(FORMATS[dtype], raw, i)[0] for i in range(0, len(raw), size)]
-
-
-def f32(x):
-    """Round a Python float to the nearest float32 (so expected values are exact)."""
-    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
 def cases():

@@ -27,21 +27,13 @@ It also checks, and prints, that torch.exp gives the same bits when every value 
 Sleef code) and that torch.sigmoid on float64 does too except where its scalar tail (std::exp)
 rounds differently (counted, not asserted).
 """
-import json
 import math
-import struct
 
 import torch
 
+from fixtures import bits32, bits64, write_compact
+
 N = 4096
-
-
-def bits64(v: float) -> str:
-    return "0x%016x" % struct.unpack("<Q", struct.pack("<d", v))[0]
-
-
-def bits32(v: float) -> str:
-    return "0x%08x" % struct.unpack("<I", struct.pack("<f", v))[0]
 
 
 def next_up(x: float) -> float:
@@ -107,9 +99,7 @@ def main() -> None:
         "sigmoid": [bits64(float(v)) for v in s.tolist()],
     }
     path = "tests/Autograd.Tests/Fixtures/kernels/sleef_double.json"
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+    write_compact(path, doc)
     print(f"wrote {path}: {N} values")
 
     gen = torch.Generator().manual_seed(20241123)
@@ -132,9 +122,7 @@ def main() -> None:
         "exp": [bits32(float(v)) for v in e32.tolist()],
     }
     path = "tests/Autograd.Tests/Fixtures/kernels/exp_float32.json"
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+    write_compact(path, doc)
     print(f"wrote {path}: {N} values")
 
 

@@ -27,39 +27,13 @@ It also checks, and prints, that torch.tanh gives the same bits when every value
 (a one-element tensor) and at every offset 0-7 of a slice, i.e. that the scalar tail goes through
 the same vector code.
 """
-import json
 import math
-import struct
 
 import torch
 
+from fixtures import bits32, bits64, f32, next_down32, next_up32, write_compact
+
 N = 4096
-
-
-def bits64(v: float) -> str:
-    return "0x%016x" % struct.unpack("<Q", struct.pack("<d", v))[0]
-
-
-def bits32(v: float) -> str:
-    return "0x%08x" % struct.unpack("<I", struct.pack("<f", v))[0]
-
-
-def f32(v: float) -> float:
-    return struct.unpack("<f", struct.pack("<f", v))[0]
-
-
-def next_up32(x: float) -> float:
-    if x == 0:
-        return 1e-45
-    b = struct.unpack("<I", struct.pack("<f", x))[0]
-    return struct.unpack("<f", struct.pack("<I", b + 1 if x > 0 else b - 1))[0]
-
-
-def next_down32(x: float) -> float:
-    if x == 0:
-        return -1e-45
-    b = struct.unpack("<I", struct.pack("<f", x))[0]
-    return struct.unpack("<f", struct.pack("<I", b - 1 if x > 0 else b + 1))[0]
 
 
 def specials(dtype: torch.dtype) -> list:
@@ -154,9 +128,7 @@ def write(dtype: torch.dtype, seed: int, name: str, bits) -> None:
         "tanh": [bits(float(v)) for v in y.tolist()],
     }
     path = f"tests/Autograd.Tests/Fixtures/kernels/{name}"
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+    write_compact(path, doc)
     print(f"wrote {path}: {N} values")
 
 
