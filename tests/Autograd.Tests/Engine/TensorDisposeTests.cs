@@ -562,7 +562,7 @@ public sealed class TensorDisposeTests
     public void DisposedTensor_CannotBeRecordedAgain_OnceItsStorageIsReleased()
     {
         var t = Tensor.Ones(N);
-        var storage = t.Version;
+        var storage = t.Storage;
         t.Dispose();
         storage.Holds.ShouldBe(0);
         Should.Throw<ObjectDisposedException>(() => storage.AddHold());
@@ -575,19 +575,19 @@ public sealed class TensorDisposeTests
         var x = Leaf(23);
         var y = -x;
         var array = y.Data;
-        y.Version.Holds.ShouldBe(2);                 // y, and its node's output
+        y.Storage.Holds.ShouldBe(2);                 // y, and its node's output
         var e = y.Exp();
-        y.Version.Holds.ShouldBe(3);                 // + Exp's input
+        y.Storage.Holds.ShouldBe(3);                 // + Exp's input
         var v = y.Reshape(-1);
-        y.Version.Holds.ShouldBe(6);                 // + the view, + Reshape's input and output (one storage)
+        y.Storage.Holds.ShouldBe(6);                 // + the view, + Reshape's input and output (one storage)
         var loss = (v + e).Sum();
-        y.Version.Holds.ShouldBe(7);                 // + Add's input
+        y.Storage.Holds.ShouldBe(7);                 // + Add's input
         loss.Backward();
-        y.Version.Holds.ShouldBe(2);                 // the graph is freed: y and v remain
+        y.Storage.Holds.ShouldBe(2);                 // the graph is freed: y and v remain
         v.Dispose();
         BufferPool.IsFree(array).ShouldBeFalse();
         y.Dispose();
-        y.Version.Holds.ShouldBe(0);
+        y.Storage.Holds.ShouldBe(0);
         BufferPool.IsFree(array).ShouldBeTrue();
     }
 }
