@@ -156,6 +156,17 @@ public sealed partial class Tensor
     /// <summary><see cref="Uninitialized"/> with this tensor's dtype and (by default) shape.</summary>
     internal Tensor UninitializedLike(int[]? shape = null) => Uninitialized(shape ?? (int[])Dims.Clone(), DType);
 
+    /// <summary>
+    /// A tensor over a copy of <paramref name="data"/>: the caller's array is never wrapped (so never
+    /// recycled by <see cref="Dispose"/>); the copy belongs to the library.
+    /// </summary>
+    private static Tensor Copy<T>(T[] data, int[] shape) where T : unmanaged
+    {
+        var copy = BufferPool.Rent<T>(data.Length);
+        data.AsSpan().CopyTo(copy);
+        return new Tensor(copy, shape, owned: true);
+    }
+
     /// <summary>An uninitialized tensor whose array the library owns (from the pool or fresh): every element must be written.</summary>
     private static Tensor Owned(int[] shape, DType dtype)
     {
