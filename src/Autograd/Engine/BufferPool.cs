@@ -13,8 +13,9 @@ namespace Autograd;
 /// ones are added in place). The pass hands them back at its end, unless a user-defined
 /// <see cref="Function"/> ran (its backward might keep the gradient it was given). (2) Arrays an op
 /// keeps only for its own backward (cross entropy's log-probabilities) come back when the graph is
-/// released. (3) The array of a tensor the user disposed (<see cref="Tensor.Dispose"/>), once no
-/// view and no recorded graph can read it and only if the library allocated it.
+/// released. (3) The array of a disposed tensor (<see cref="Tensor.Dispose"/>: the user's, or an
+/// activation no user code can reach), which its <see cref="Storage"/> returns once no view and no
+/// recorded graph can read it, and only if the library allocated it.
 /// </para>
 /// <para>
 /// Outside backward passes the arrays go to the library's own allocations whose every element is
