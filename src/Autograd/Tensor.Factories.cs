@@ -13,17 +13,6 @@ public sealed partial class Tensor
         return (int[])shape.Clone();
     }
 
-    /// <summary>
-    /// A tensor over a copy of <paramref name="data"/>: the caller's array is never wrapped (so never
-    /// recycled by <see cref="Dispose"/>); the copy belongs to the library.
-    /// </summary>
-    private static Tensor Copy<T>(T[] data, int[] shape) where T : unmanaged
-    {
-        var copy = BufferPool.Rent<T>(data.Length);
-        data.AsSpan().CopyTo(copy);
-        return new Tensor(copy, shape, owned: true);
-    }
-
     /// <summary>A 1-D Float32 tensor holding a copy of <paramref name="data"/>.</summary>
     public static Tensor FromArray(float[] data)
     {

@@ -29,7 +29,7 @@ internal static class BackwardEngine
         if (output.GradFn is null)
         {
             // Backward on a leaf: its gradient is the seed.
-            Deliver(output, gradOutput, capture, captured, createGraph);
+            Deliver(output, gradOutput, capture, captured, createGraph, pool: default);
             return captured;
         }
 
@@ -43,19 +43,19 @@ internal static class BackwardEngine
                 if (capture[i].GradFn is Node n) (capturedNodes ??= new(ReferenceEqualityComparer.Instance))[n] = i;
         }
 
-        // A pass whose gradients all stay inside it (not recorded, none returned to the caller)
-        // recycles its temporaries at the end.
-        var pool = createGraph || capture is not null ? null : BufferPool.BeginBackward();
         bool completed = false;
         try
         {
+            // A pass whose gradients all stay inside it (not recorded, none returned to the caller)
+            // recycles its temporaries when it completes.
+            using var pool = BufferPool.OpenBackwardScope(recycle: !createGraph && capture is null);
             using (Tape.Override(gradEnabled: createGraph))
-                Replay(order, entered, grads, capture, captured, capturedNodes, createGraph);
+                Replay(order, entered, grads, capture, captured, capturedNodes, createGraph, pool);
+            pool.Complete();
             completed = true;
         }
         finally
         {
-            if (pool is not null) BufferPool.EndBackward(pool, recycle: completed);
             // A failed pass leaves the graph as it was; a completed one frees all of it (also the
             // nodes it reached without a gradient to run them with) unless asked to retain it.
             for (int k = 0; k < order.Count; k++) order[k].Leave(entered[k], free: completed && !retainGraph);
@@ -65,7 +65,7 @@ internal static class BackwardEngine
 
     /// <summary>The reverse pass: each node's backward on its summed gradient, in reverse topological order.</summary>
     private static void Replay(List<Node> order, bool[] entered, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
-        Dictionary<Node, int>? capturedNodes, bool createGraph)
+        Dictionary<Node, int>? capturedNodes, bool createGraph, BufferPool.BackwardScope pool)
     {
         for (int k = order.Count - 1; k >= 0; k--)
         {
@@ -74,7 +74,7 @@ internal static class BackwardEngine
             if (!node.TryEnter()) throw node.FreedError();
             entered[k] = true;
             if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
-            if (!node.KeepsNoGradient) BufferPool.KeepCurrent();
+            if (!node.KeepsNoGradient) pool.StepMayKeepGradient();
 
             Tensor?[] inputGrads;
             Anomaly.t_backwardDepth++;
@@ -91,7 +91,7 @@ internal static class BackwardEngine
                 if (input.GradFn is Node parent)
                     grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
                 else
-                    Deliver(input, g, capture, captured, createGraph);
+                    Deliver(input, g, capture, captured, createGraph, pool);
             }
         }
     }
@@ -122,16 +122,14 @@ internal static class BackwardEngine
         return g;
     }
 
-    private static void Deliver(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph)
+    private static void Deliver(Tensor leaf, Tensor g, IReadOnlyList<Tensor>? capture, Tensor?[]? captured, bool createGraph, BufferPool.BackwardScope pool)
     {
         // Whatever is stored in a leaf outlives the pass: allocate it outside the pool.
-        var pool = BufferPool.Suspend();
-        try
+        using (pool.Outside())
         {
             if (capture is not null) Capture(leaf, g, capture, captured!);
             else Accumulate(leaf, g, createGraph);
         }
-        finally { BufferPool.Resume(pool); }
     }
 
     private static void Capture(Tensor leaf, Tensor g, IReadOnlyList<Tensor> capture, Tensor?[] captured)

@@ -7,14 +7,15 @@ namespace Autograd;
 /// <remarks>
 /// <para>
 /// Three kinds of arrays come back here. (1) While a backward pass that is not recorded runs
-/// (<see cref="BeginBackward"/>: no createGraph, no captured gradients), every tensor allocated
+/// (<see cref="OpenBackwardScope"/>: no createGraph, no captured gradients), every tensor allocated
 /// through <see cref="Tensor.Uninitialized"/> is a gradient temporary: it flows from one op's
 /// backward to the next and leaves the pass only copied (a leaf's first gradient is a clone, later
 /// ones are added in place). The pass hands them back at its end, unless a user-defined
 /// <see cref="Function"/> ran (its backward might keep the gradient it was given). (2) Arrays an op
 /// keeps only for its own backward (cross entropy's log-probabilities) come back when the graph is
-/// released. (3) The array of a tensor the user disposed (<see cref="Tensor.Dispose"/>), once no
-/// view and no recorded graph can read it and only if the library allocated it.
+/// released. (3) The array of a disposed tensor (<see cref="Tensor.Dispose"/>: the user's, or an
+/// activation no user code can reach), which its <see cref="Storage"/> returns once no view and no
+/// recorded graph can read it, and only if the library allocated it.
 /// </para>
 /// <para>
 /// Outside backward passes the arrays go to the library's own allocations whose every element is
@@ -51,56 +52,90 @@ internal static class BufferPool
     [ThreadStatic] private static HashSet<Array>? t_freeSet; // the same arrays, to refuse a second return in O(1)
     [ThreadStatic] private static long t_freeBytes;
 
-    [ThreadStatic] private static Scope? t_scope;
+    [ThreadStatic] private static Pass? t_pass; // the innermost recycling backward pass on this thread, if any
 
     /// <summary>The arrays rented during one backward pass.</summary>
-    internal sealed class Scope
+    internal sealed class Pass
     {
         internal readonly List<Array> Rented = [];
-        internal Scope? Outer;
-        internal bool Keep; // a user-defined backward ran: it may hold a rented array
+        internal Pass? Outer;
+        internal bool Keep;      // a user-defined backward ran: it may hold a rented array
+        internal bool Completed; // the pass ran to its end, so its gradients are all consumed
     }
 
-    /// <summary>Starts collecting the temporaries of a backward pass on this thread; pair with <see cref="EndBackward"/>.</summary>
-    public static Scope BeginBackward()
+    /// <summary>
+    /// Opens the pool's part of one backward pass on this thread (<c>using var pool = ...</c>): with
+    /// <paramref name="recycle"/>, the gradient temporaries the pass allocates through
+    /// <see cref="Tensor.Uninitialized"/> are rented here and come back when the scope is disposed,
+    /// if the pass <see cref="BackwardScope.Complete">completed</see> and no user-defined backward ran.
+    /// The scope's methods are the backward engine's only dealings with the pool.
+    /// </summary>
+    public static BackwardScope OpenBackwardScope(bool recycle)
     {
-        var scope = new Scope { Outer = t_scope };
-        t_scope = scope;
-        return scope;
+        if (!recycle) return default;
+        var pass = new Pass { Outer = t_pass };
+        t_pass = pass;
+        return new BackwardScope(pass);
     }
 
-    /// <summary>Ends the pass: its arrays go back to the pool when <paramref name="recycle"/> and no user backward ran.</summary>
-    public static void EndBackward(Scope scope, bool recycle)
+    /// <summary>The pool scope of one backward pass (see <see cref="OpenBackwardScope"/>); <c>default</c> recycles nothing.</summary>
+    internal readonly struct BackwardScope : IDisposable
     {
-        t_scope = scope.Outer;
-        if (recycle && !scope.Keep)
-            foreach (var a in scope.Rented) Return(a);
+        private readonly Pass? _pass; // null: this pass recycles nothing
+
+        internal BackwardScope(Pass pass) => _pass = pass;
+
+        /// <summary>
+        /// Called before each step whose backward might keep the gradient it is given (a
+        /// user-defined <see cref="Function"/>): the temporaries of the pass running on this thread
+        /// are then left to the garbage collector instead of recycled.
+        /// </summary>
+        public void StepMayKeepGradient()
+        {
+            if (t_pass is { } p) p.Keep = true;
+        }
+
+        /// <summary>Marks the pass as run to its end: only then are its temporaries recycled.</summary>
+        public void Complete()
+        {
+            if (_pass is not null) _pass.Completed = true;
+        }
+
+        /// <summary>
+        /// Stops renting on this thread until the returned scope is disposed: for what outlives the
+        /// pass (a leaf's gradient, a captured one).
+        /// </summary>
+        public OutsideScope Outside()
+        {
+            var suspended = t_pass;
+            t_pass = null;
+            return new OutsideScope(suspended);
+        }
+
+        /// <summary>Ends the pass's renting; a completed pass in which no user backward ran gives its arrays back.</summary>
+        public void Dispose()
+        {
+            if (_pass is null) return;
+            t_pass = _pass.Outer;
+            if (_pass.Completed && !_pass.Keep)
+                foreach (var a in _pass.Rented) Return(a);
+        }
     }
 
-    /// <summary>Marks the current pass's temporaries as possibly kept (a user-defined backward is about to run).</summary>
-    public static void KeepCurrent()
+    /// <summary>A stretch of a backward pass that rents nothing (see <see cref="BackwardScope.Outside"/>).</summary>
+    internal readonly struct OutsideScope(Pass? suspended) : IDisposable
     {
-        if (t_scope is { } s) s.Keep = true;
+        /// <summary>Resumes renting for the pass that was suspended.</summary>
+        public void Dispose() => t_pass = suspended;
     }
-
-    /// <summary>Stops renting on this thread (for allocations that outlive the pass); pass the result to <see cref="Resume"/>.</summary>
-    public static Scope? Suspend()
-    {
-        var s = t_scope;
-        t_scope = null;
-        return s;
-    }
-
-    /// <summary>Undoes <see cref="Suspend"/>.</summary>
-    public static void Resume(Scope? scope) => t_scope = scope;
 
     /// <summary>An array of length <paramref name="n"/> from the current backward pass, or null outside one (or when small).</summary>
     public static T[]? RentForBackward<T>(int n) where T : unmanaged
     {
-        var scope = t_scope;
-        if (scope is null || (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < MinBytes) return null;
+        var pass = t_pass;
+        if (pass is null || (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() < MinBytes) return null;
         var a = Rent<T>(n);
-        scope.Rented.Add(a);
+        pass.Rented.Add(a);
         return a;
     }
 

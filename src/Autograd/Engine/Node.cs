@@ -7,7 +7,7 @@ namespace Autograd;
 /// <remarks>
 /// <para>
 /// Until it is released the node holds the storage of its output, of each input and of each saved
-/// tensor (<see cref="VersionCounter.AddHold"/>): its backward may read any of them (the closures
+/// tensor (<see cref="Storage.AddHold"/>): its backward may read any of them (the closures
 /// capture them), so a disposed one must not be recycled before then (see <see cref="Tensor.Dispose"/>).
 /// </para>
 /// <para>
@@ -26,7 +26,7 @@ internal sealed class Node
     private Tensor[]? _saved;
     private int[]? _savedVersions;
     private readonly Action? _onRelease;
-    private VersionCounter? _output; // the output's storage, held until Release
+    private Storage? _output; // the output's storage, held until Release
 
     // The number of passes inside this node, plus Freed once a pass that does not retain the graph
     // has completed. One compare-and-swap per node on the way in and one on the way out of a pass.
@@ -43,11 +43,11 @@ internal sealed class Node
     public Node(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[]? saved, Action? onRelease = null, bool keepsNoGradient = true)
     {
         // Hold everything the backward may read, before anything else can fail.
-        output.Version.AddHold();
-        _output = output.Version;
-        foreach (var input in inputs) input.Version.AddHold();
+        output.Storage.AddHold();
+        _output = output.Storage;
+        foreach (var input in inputs) input.Storage.AddHold();
         if (saved is not null)
-            foreach (var t in saved) t.Version.AddHold();
+            foreach (var t in saved) t.Storage.AddHold();
         Name = name;
         Inputs = inputs;
         _backward = backward;
@@ -57,7 +57,7 @@ internal sealed class Node
         {
             _saved = saved;
             _savedVersions = new int[saved.Length];
-            for (int i = 0; i < saved.Length; i++) _savedVersions[i] = saved[i].Version.Value;
+            for (int i = 0; i < saved.Length; i++) _savedVersions[i] = saved[i].Storage.Version;
         }
     }
 
@@ -111,10 +111,10 @@ internal sealed class Node
         {
             for (int i = 0; i < _saved.Length; i++)
             {
-                if (_saved[i].Version.Value != _savedVersions![i])
+                if (_saved[i].Storage.Version != _savedVersions![i])
                     throw new InvalidOperationException(
                         $"One of the tensors needed for gradient computation has been modified by an in-place operation: the {_saved[i].DType} tensor of shape {Shapes.Format(_saved[i].Dims)} " +
-                        $"saved by {Name} is at version {_saved[i].Version.Value}; expected version {_savedVersions[i]} instead. " +
+                        $"saved by {Name} is at version {_saved[i].Storage.Version}; expected version {_savedVersions[i]} instead. " +
                         "Do not change tensors in place (e.g. optimizer.Step()) between the forward pass and Backward().");
             }
         }
@@ -129,9 +129,9 @@ internal sealed class Node
         _saved = null;
         _onRelease?.Invoke();
         // Nothing can run this node's backward any more: its holds go (the last one recycles a disposed tensor's array).
-        foreach (var input in Inputs) input.Version.ReleaseHold();
+        foreach (var input in Inputs) input.Storage.ReleaseHold();
         if (saved is not null)
-            foreach (var t in saved) t.Version.ReleaseHold();
+            foreach (var t in saved) t.Storage.ReleaseHold();
         _output?.ReleaseHold();
         _output = null;
     }

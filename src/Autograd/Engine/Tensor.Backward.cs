@@ -2,6 +2,8 @@ namespace Autograd;
 
 public sealed partial class Tensor
 {
+    private Lock? _gradLock; // created by the first backward pass that delivers a gradient here
+
     /// <summary>
     /// Computes the gradient of this tensor with respect to every leaf that requires grad and adds
     /// it to their <see cref="Grad"/> (like <c>tensor.backward()</c>).
@@ -13,6 +15,18 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">The gradient's shape differs from this tensor's.</exception>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
         => BackwardEngine.Run(this, gradient, retainGraph || createGraph, createGraph, capture: null);
+
+    /// <summary>Serializes the accumulation of gradients into <see cref="Grad"/> by concurrent backward passes.</summary>
+    internal Lock GradLock
+    {
+        get
+        {
+            var existing = Volatile.Read(ref _gradLock);
+            if (existing is not null) return existing;
+            Interlocked.CompareExchange(ref _gradLock, new Lock(), null);
+            return _gradLock!;
+        }
+    }
 
     /// <summary>Adds <paramref name="other"/> (same shape) into this tensor's data in place and bumps its version.</summary>
     internal void AddInPlace(Tensor other)

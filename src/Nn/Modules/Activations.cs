@@ -3,9 +3,6 @@ namespace Autograd.Nn;
 /// <summary>σ(x) = 1 / (1 + e^-x), element-wise (like <c>torch.nn.Sigmoid</c>); any input shape.</summary>
 public sealed class Sigmoid : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <inheritdoc cref="Functional.Sigmoid"/>
     public override Tensor Forward(Tensor input) => Functional.Sigmoid(input);
 }
@@ -13,9 +10,6 @@ public sealed class Sigmoid : Module
 /// <summary>tanh(x), element-wise (like <c>torch.nn.Tanh</c>); any input shape.</summary>
 public sealed class Tanh : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <inheritdoc cref="Functional.Tanh"/>
     public override Tensor Forward(Tensor input) => Functional.Tanh(input);
 }
@@ -23,9 +17,6 @@ public sealed class Tanh : Module
 /// <summary>max(x, 0), element-wise (like <c>torch.nn.ReLU</c>); any input shape.</summary>
 public sealed class ReLU : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <inheritdoc cref="Functional.Relu"/>
     public override Tensor Forward(Tensor input) => Functional.Relu(input);
 }
@@ -34,9 +25,6 @@ public sealed class ReLU : Module
 /// <param name="dim">The dimension that sums to one; negative counts from the end (checked against each input).</param>
 public sealed class Softmax(int dim) : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <summary>The dimension that sums to one.</summary>
     public int Dim { get; } = dim;
 
@@ -53,9 +41,6 @@ public sealed class Softmax(int dim) : Module
 /// <param name="dim">The dimension to normalise; negative counts from the end (checked against each input).</param>
 public sealed class LogSoftmax(int dim) : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <summary>The dimension to normalise.</summary>
     public int Dim { get; } = dim;
 

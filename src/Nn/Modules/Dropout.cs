@@ -9,9 +9,6 @@ namespace Autograd.Nn;
 /// </summary>
 public sealed class Dropout : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     private readonly Generator? _generator;
 
     /// <summary>Creates the layer.</summary>

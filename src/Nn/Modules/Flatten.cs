@@ -9,9 +9,6 @@ namespace Autograd.Nn;
 /// <param name="endDim">The last dimension to merge (negative counts from the end).</param>
 public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <summary>The first dimension to merge.</summary>
     public int StartDim { get; } = startDim;
 

@@ -3,9 +3,6 @@ namespace Autograd.Nn;
 /// <summary>Returns its input unchanged (like <c>torch.nn.Identity</c>): a placeholder, e.g. to switch a layer off.</summary>
 public sealed class Identity : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     /// <summary>Returns <paramref name="input"/> itself.</summary>
     /// <param name="input">Any tensor.</param>
     /// <returns><paramref name="input"/>.</returns>

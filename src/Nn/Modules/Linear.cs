@@ -11,9 +11,6 @@ namespace Autograd.Nn;
 /// </remarks>
 public sealed class Linear : Module
 {
-    /// <inheritdoc/>
-    internal override bool KeepsNoTensors => true;
-
     private readonly bool _hasBias;
 
     /// <summary>Creates the layer with freshly initialised parameters.</summary>

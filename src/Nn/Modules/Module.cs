@@ -58,14 +58,6 @@ public abstract partial class Module
     /// <returns>The output tensor.</returns>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>
-    /// True for the library's own layers, which keep no reference to the tensors they receive or
-    /// return (beyond what their recorded graph holds). <see cref="Sequential"/> disposes an
-    /// activation passed between two such layers once the second has consumed it, so its array is
-    /// recycled when the graph is freed. User modules may keep their input, so they stay false.
-    /// </summary>
-    internal virtual bool KeepsNoTensors => false;
-
     // ------------------------------------------------------------------ registration
 
     /// <summary>

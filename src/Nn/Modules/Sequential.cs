@@ -66,32 +66,17 @@ public sealed class Sequential : Module, IReadOnlyList<Module>
     /// <param name="input">The first module's input.</param>
     /// <returns>The last module's output (the input itself when empty).</returns>
     /// <remarks>
-    /// An activation made by one of the library's layers (<see cref="Linear"/>, the activations,
-    /// <see cref="Dropout"/>, <see cref="Flatten"/>, <see cref="Identity"/>) and read only by the
-    /// next such layer cannot be reached by any user code, so it is disposed
-    /// (<see cref="Tensor.Dispose"/>) as soon as the next layer has consumed it: its array goes back
-    /// to the library's pool when the recorded graph is freed (after <c>Backward</c>), or at once
-    /// when nothing was recorded (<see cref="Tape.NoGrad"/>), and the next forward pass reuses it.
-    /// Activations that pass through a user-defined module are left alone.
+    /// Activations passed between two of the library's layers (<see cref="Linear"/>, the
+    /// activations, <see cref="Dropout"/>, <see cref="Flatten"/>, <see cref="Identity"/>) cannot be
+    /// reached by any user code, so their arrays are reused by the next forward pass; the input,
+    /// the output and whatever a user-defined module sees are left alone.
     /// </remarks>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var x = input;
-        bool internalOnly = false; // x was made by a library layer of this chain and seen only by library layers
-        foreach (var module in _modules)
-        {
-            var y = module.Forward(x);
-            if (ReferenceEquals(y, x))
-            {
-                // Passed through (Identity, Dropout in eval mode): x has now been seen by this module too.
-                internalOnly &= module.KeepsNoTensors;
-                continue;
-            }
-            if (internalOnly && module.KeepsNoTensors) x.Dispose();
-            internalOnly = module.KeepsNoTensors;
-            x = y;
-        }
+        var recycling = new ActivationRecycling(); // the engine's policy for activations no user code can reach
+        foreach (var module in _modules) x = recycling.Forward(module, x);
         return x;
     }
 

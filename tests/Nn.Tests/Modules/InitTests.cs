@@ -66,10 +66,10 @@ public sealed class InitTests
     public void Constant_ZerosOnes_Fill_AndBumpTheVersion()
     {
         var t = Tensor.Zeros([2, 2], DType.Float64);
-        int version = t.Version.Value;
+        int version = t.Storage.Version;
         Init.Constant(t, 2.5).ShouldBeSameAs(t);
         t.ToArray<double>().ShouldBe([2.5, 2.5, 2.5, 2.5]);
-        t.Version.Value.ShouldBeGreaterThan(version);
+        t.Storage.Version.ShouldBeGreaterThan(version);
         Init.Ones(t).ToArray<double>().ShouldBe([1.0, 1, 1, 1]);
         Init.Zeros(t).ToArray<double>().ShouldBe([0.0, 0, 0, 0]);
     }

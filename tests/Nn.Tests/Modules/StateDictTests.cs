@@ -42,7 +42,7 @@ public sealed class StateDictTests
         var source = Mlp(1);
         var target = Mlp(2);
         var tensors = target.Parameters().ToList();
-        var versions = tensors.Select(t => t.Version.Value).ToList();
+        var versions = tensors.Select(t => t.Storage.Version).ToList();
 
         var result = target.LoadStateDict(source.StateDict());
 
@@ -50,7 +50,7 @@ public sealed class StateDictTests
         result.UnexpectedKeys.ShouldBeEmpty();
         target.Parameters().ShouldBe(tensors); // same objects: optimizers holding them keep working
         AssertUnchanged(target, Snapshot(source));
-        for (int i = 0; i < tensors.Count; i++) tensors[i].Version.Value.ShouldBeGreaterThan(versions[i]);
+        for (int i = 0; i < tensors.Count; i++) tensors[i].Storage.Version.ShouldBeGreaterThan(versions[i]);
         tensors.ShouldAllBe(t => t.RequiresGrad && t.IsLeaf);
     }
 
