@@ -11,6 +11,14 @@ internal static class CopyKernels
         public static void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => d.Fill(a);
     }
 
+    /// <summary><c>dst[i] = (TTo)src[i]</c>: a float rounds to nearest, a float to Int64 truncates toward zero (saturating).</summary>
+    public static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> src, Span<TTo> dst)
+        where TFrom : unmanaged, System.Numerics.INumber<TFrom>
+        where TTo : unmanaged, System.Numerics.INumber<TTo>
+    {
+        for (int i = 0; i < src.Length; i++) dst[i] = TTo.CreateTruncating(src[i]);
+    }
+
     /// <summary>Copies <paramref name="src"/> broadcast to <paramref name="outShape"/>.</summary>
     public static void Broadcast<T>(T[] src, int[] srcShape, T[] dst, int[] outShape)
         // The right operand is never read by LeftOp; dst stands in for it.
