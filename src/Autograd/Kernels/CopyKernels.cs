@@ -81,6 +81,13 @@ internal static class CopyKernels
         }
     }
 
+    /// <summary><c>mask[i] = x[i] != 0</c> (true for NaN), with x broadcast to <paramref name="shape"/>.</summary>
+    public static void Nonzero<T>(T[] x, int[] xShape, bool[] mask, int[] shape) where T : System.Numerics.INumber<T>
+    {
+        int[]? offsets = xShape.AsSpan().SequenceEqual(shape) ? null : BinaryKernels.BroadcastOffsets(xShape, shape);
+        for (int i = 0; i < mask.Length; i++) mask[i] = x[offsets is null ? i : offsets[i]] != T.Zero;
+    }
+
     /// <summary>d[i] = mask[i] ? a[i] : b[i], with a and b broadcast to <paramref name="shape"/>.</summary>
     public static void Where<T>(bool[] mask, T[] a, int[] aShape, T[] b, int[] bShape, T[] d, int[] shape)
     {

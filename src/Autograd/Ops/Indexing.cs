@@ -86,9 +86,13 @@ public sealed partial class Tensor
     /// <summary>The condition broadcast to <paramref name="shape"/> as booleans (nonzero is true).</summary>
     private static bool[] ConditionMask(Tensor condition, int[] shape)
     {
-        var offsets = Shapes.Equal(condition.Dims, shape) ? null : BinaryKernels.BroadcastOffsets(condition.Dims, shape);
         var mask = new bool[Shapes.Size(shape)];
-        for (int i = 0; i < mask.Length; i++) mask[i] = condition.GetFlat(offsets is null ? i : offsets[i]) != 0;
+        DTypeDispatch.Run(condition.DType, new NonzeroCall(condition, mask, shape));
         return mask;
+    }
+
+    private readonly struct NonzeroCall(Tensor condition, bool[] mask, int[] shape) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Nonzero(condition.Buffer<T>(), condition.Dims, mask, shape);
     }
 }
