@@ -18,17 +18,17 @@ internal interface IGradientValue<TSelf> where TSelf : IGradientValue<TSelf>
     static abstract TSelf operator *(TSelf a, TSelf b);
     static abstract TSelf operator /(TSelf a, TSelf b);
 
-    /// <summary>1, of <paramref name="like"/>'s type (and dtype).</summary>
-    static abstract TSelf One(TSelf like);
+    /// <summary>
+    /// 1 - x. (One operation rather than a constant 1: the JIT reloads a SIMD constant that passes
+    /// through a struct on every pass of the fused loop; see docs/performance.md.)
+    /// </summary>
+    static abstract TSelf OneMinus(TSelf x);
 
-    /// <summary>+0, of <paramref name="like"/>'s type (and dtype).</summary>
-    static abstract TSelf Zero(TSelf like);
-
-    /// <summary>A condition that holds where x &gt; 0 (false for NaN), for <see cref="Select"/>.</summary>
-    static abstract TSelf IsPositive(TSelf x);
-
-    /// <summary>a where <paramref name="condition"/> holds, else b.</summary>
-    static abstract TSelf Select(TSelf condition, TSelf a, TSelf b);
+    /// <summary>
+    /// g where r &gt; 0, else +0 (PyTorch's <c>threshold_backward(grad, result, 0)</c>; false for a
+    /// NaN r).
+    /// </summary>
+    static abstract TSelf ThresholdBackward(TSelf g, TSelf r);
 }
 
 /// <summary>
@@ -43,31 +43,28 @@ internal interface IElementwiseGradient
 /// <summary>One element, for the fused loop's tail.</summary>
 internal readonly struct ScalarValue<T>(T value) : IGradientValue<ScalarValue<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public T Value { get; } = value;
+    public readonly T Value = value;
 
     public static ScalarValue<T> operator +(ScalarValue<T> a, ScalarValue<T> b) => new(a.Value + b.Value);
     public static ScalarValue<T> operator -(ScalarValue<T> a, ScalarValue<T> b) => new(a.Value - b.Value);
     public static ScalarValue<T> operator *(ScalarValue<T> a, ScalarValue<T> b) => new(a.Value * b.Value);
     public static ScalarValue<T> operator /(ScalarValue<T> a, ScalarValue<T> b) => new(a.Value / b.Value);
-    public static ScalarValue<T> One(ScalarValue<T> like) => new(T.One);
-    public static ScalarValue<T> Zero(ScalarValue<T> like) => new(T.Zero);
-    public static ScalarValue<T> IsPositive(ScalarValue<T> x) => new(x.Value > T.Zero ? T.One : T.Zero);
-    public static ScalarValue<T> Select(ScalarValue<T> condition, ScalarValue<T> a, ScalarValue<T> b) => condition.Value != T.Zero ? a : b;
+    public static ScalarValue<T> OneMinus(ScalarValue<T> x) => new(T.One - x.Value);
+    public static ScalarValue<T> ThresholdBackward(ScalarValue<T> g, ScalarValue<T> r) => new(r.Value > T.Zero ? g.Value : T.Zero);
 }
 
 /// <summary>One SIMD vector of elements, for the fused loop's body.</summary>
 internal readonly struct VectorValue<T>(Vector<T> value) : IGradientValue<VectorValue<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public Vector<T> Value { get; } = value;
+    public readonly Vector<T> Value = value;
 
     public static VectorValue<T> operator +(VectorValue<T> a, VectorValue<T> b) => new(a.Value + b.Value);
     public static VectorValue<T> operator -(VectorValue<T> a, VectorValue<T> b) => new(a.Value - b.Value);
     public static VectorValue<T> operator *(VectorValue<T> a, VectorValue<T> b) => new(a.Value * b.Value);
     public static VectorValue<T> operator /(VectorValue<T> a, VectorValue<T> b) => new(a.Value / b.Value);
-    public static VectorValue<T> One(VectorValue<T> like) => new(Vector<T>.One);
-    public static VectorValue<T> Zero(VectorValue<T> like) => new(Vector<T>.Zero);
-    public static VectorValue<T> IsPositive(VectorValue<T> x) => new(Vector.GreaterThan(x.Value, Vector<T>.Zero));
-    public static VectorValue<T> Select(VectorValue<T> condition, VectorValue<T> a, VectorValue<T> b) => new(Vector.ConditionalSelect(condition.Value, a.Value, b.Value));
+    public static VectorValue<T> OneMinus(VectorValue<T> x) => new(Vector<T>.One - x.Value);
+    public static VectorValue<T> ThresholdBackward(VectorValue<T> g, VectorValue<T> r)
+        => new(Vector.ConditionalSelect(Vector.GreaterThan(r.Value, Vector<T>.Zero), g.Value, Vector<T>.Zero));
 }
 
 /// <summary>The fused loop that runs an <see cref="IElementwiseGradient"/> formula over spans.</summary>

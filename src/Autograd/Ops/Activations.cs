@@ -16,7 +16,7 @@ public sealed partial class Tensor
     /// <summary>The sigmoid's backward from its result s, multiplied left to right.</summary>
     internal readonly struct SigmoidGradient : IElementwiseGradient
     {
-        public static TV Apply<TV>(TV s, TV g) where TV : IGradientValue<TV> => g * (TV.One(s) - s) * s;
+        public static TV Apply<TV>(TV s, TV g) where TV : IGradientValue<TV> => g * TV.OneMinus(s) * s;
     }
 
     /// <summary>tanh(x). d/dx = 1 - tanh²(x): <c>grad · (1 - result²)</c>.</summary>
@@ -29,7 +29,7 @@ public sealed partial class Tensor
     /// <summary>The tanh's backward from its result t.</summary>
     internal readonly struct TanhGradient : IElementwiseGradient
     {
-        public static TV Apply<TV>(TV t, TV g) where TV : IGradientValue<TV> => g * (TV.One(t) - t * t);
+        public static TV Apply<TV>(TV t, TV g) where TV : IGradientValue<TV> => g * TV.OneMinus(t * t);
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ public sealed partial class Tensor
     /// <summary>The ReLU's backward from its result r (r &gt; 0 exactly where x &gt; 0).</summary>
     internal readonly struct ReluGradient : IElementwiseGradient
     {
-        public static TV Apply<TV>(TV r, TV g) where TV : IGradientValue<TV> => TV.Select(TV.IsPositive(r), g, TV.Zero(g));
+        public static TV Apply<TV>(TV r, TV g) where TV : IGradientValue<TV> => TV.ThresholdBackward(g, r);
     }
 
     /// <summary>

@@ -6,13 +6,9 @@ namespace Autograd;
 // recorded tensor ops. The operators are the tensor's own; the rest is spelled here.
 public sealed partial class Tensor : IGradientValue<Tensor>
 {
-    static Tensor IGradientValue<Tensor>.One(Tensor like) => Scalar(1, like.DType);
+    static Tensor IGradientValue<Tensor>.OneMinus(Tensor x) => 1 - x;
 
-    static Tensor IGradientValue<Tensor>.Zero(Tensor like) => Scalar(0, like.DType);
-
-    static Tensor IGradientValue<Tensor>.IsPositive(Tensor x) => x.Detach().Gt(0);
-
-    static Tensor IGradientValue<Tensor>.Select(Tensor condition, Tensor a, Tensor b) => Where(condition, a, b);
+    static Tensor IGradientValue<Tensor>.ThresholdBackward(Tensor g, Tensor r) => Where(r.Detach().Gt(0), g, Scalar(0, g.DType));
 
     /// <summary>
     /// An elementwise gradient from the result <paramref name="r"/>: under createGraph the formula
