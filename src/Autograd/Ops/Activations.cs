@@ -34,7 +34,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// max(x, 0). d/dx = 1 where x &gt; 0, else 0 (0 at x = 0, as PyTorch):
-    /// <c>result &gt; 0 ? grad : 0</c>.
+    /// <c>threshold_backward(grad, result, 0)</c> = <c>result &gt; 0 ? grad : 0</c>.
     /// </summary>
     public Tensor Relu()
     {
