@@ -11,6 +11,14 @@ internal static class CopyKernels
         public static void Apply(T a, ReadOnlySpan<T> b, Span<T> d) => d.Fill(a);
     }
 
+    /// <summary><c>dst[i] = (TTo)src[i]</c>: a float rounds to nearest, a float to Int64 truncates toward zero (saturating).</summary>
+    public static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> src, Span<TTo> dst)
+        where TFrom : unmanaged, System.Numerics.INumber<TFrom>
+        where TTo : unmanaged, System.Numerics.INumber<TTo>
+    {
+        for (int i = 0; i < src.Length; i++) dst[i] = TTo.CreateTruncating(src[i]);
+    }
+
     /// <summary>Copies <paramref name="src"/> broadcast to <paramref name="outShape"/>.</summary>
     public static void Broadcast<T>(T[] src, int[] srcShape, T[] dst, int[] outShape)
         // The right operand is never read by LeftOp; dst stands in for it.
@@ -71,6 +79,13 @@ internal static class CopyKernels
                 pos[d] = 0;
             }
         }
+    }
+
+    /// <summary><c>mask[i] = x[i] != 0</c> (true for NaN), with x broadcast to <paramref name="shape"/>.</summary>
+    public static void Nonzero<T>(T[] x, int[] xShape, bool[] mask, int[] shape) where T : System.Numerics.INumber<T>
+    {
+        int[]? offsets = xShape.AsSpan().SequenceEqual(shape) ? null : BinaryKernels.BroadcastOffsets(xShape, shape);
+        for (int i = 0; i < mask.Length; i++) mask[i] = x[offsets is null ? i : offsets[i]] != T.Zero;
     }
 
     /// <summary>d[i] = mask[i] ? a[i] : b[i], with a and b broadcast to <paramref name="shape"/>.</summary>

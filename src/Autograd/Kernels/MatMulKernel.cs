@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -74,6 +75,18 @@ internal static unsafe partial class MatMulKernel
     public static void Gemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, bool accumulate = false)
         => Gemm(transA, transB, m, n, k, a, b, c, accumulate, KernelWidth.Current, Threading.NumThreads);
+
+    /// <summary>The float or double product below, for a caller generic over the element type.</summary>
+    internal static void Gemm<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, bool accumulate, VectorWidth isa, int threads, long parallelThreshold)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            Gemm(transA, transB, m, n, k, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), accumulate, isa, threads, parallelThreshold);
+        else if (typeof(T) == typeof(double))
+            Gemm(transA, transB, m, n, k, MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), accumulate, isa, threads, parallelThreshold);
+        else throw new NotSupportedException($"No matrix product for {typeof(T).Name}.");
+    }
 
     /// <summary>
     /// <see cref="Gemm(bool, bool, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>

@@ -204,6 +204,17 @@ internal static class ReduceKernels
         return s;
     }
 
+    /// <summary>
+    /// <c>mask[i] = 1</c> where <c>x[i]</c> equals <paramref name="value"/> (rounded to T), or is NaN
+    /// when <paramref name="value"/> is NaN; else 0.
+    /// </summary>
+    public static void TieMask<T>(ReadOnlySpan<T> x, double value, Span<long> mask) where T : unmanaged, INumber<T>
+    {
+        bool nan = double.IsNaN(value);
+        T v = nan ? T.Zero : T.CreateTruncating(value);
+        for (int i = 0; i < x.Length; i++) mask[i] = (nan ? T.IsNaN(x[i]) : x[i] == v) ? 1 : 0;
+    }
+
     /// <summary>Index of the largest (or smallest) element along the dim; NaN counts as the extreme, the first occurrence wins.</summary>
     public static void ArgExtreme<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<long> d, bool max)
         where T : unmanaged, INumber<T>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
@@ -20,6 +21,17 @@ internal static class UnaryKernels
     {
         if (x.Length < 2 * ParallelKernels.MinElementsPerThread) Apply(kind, x.AsSpan(), d.AsSpan());
         else ParallelKernels.For(d, (start, length) => Apply(kind, x.AsSpan(start, length), d.AsSpan(start, length)));
+    }
+
+    /// <summary>
+    /// <see cref="Apply{T}(UnaryKind, T[], T[])"/> at any element type: Int64 takes its own
+    /// integer maps.
+    /// </summary>
+    public static void Map<T>(UnaryKind kind, T[] x, T[] d) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) Apply(kind, Unsafe.As<float[]>(x), Unsafe.As<float[]>(d));
+        else if (typeof(T) == typeof(double)) Apply(kind, Unsafe.As<double[]>(x), Unsafe.As<double[]>(d));
+        else Apply(kind, (ReadOnlySpan<long>)Unsafe.As<long[]>(x), Unsafe.As<long[]>(d));
     }
 
     public static void Apply<T>(UnaryKind kind, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
@@ -79,6 +91,18 @@ internal static class UnaryKernels
         if (p == T.CreateTruncating(2)) TensorPrimitives.Multiply(x, x, d);
         else if (p == T.One) x.CopyTo(d);
         else TensorPrimitives.Pow(x, p, d);
+    }
+
+    /// <summary>
+    /// <see cref="Clamp{T}(ReadOnlySpan{T}, T?, T?, Span{T})"/> with the bounds as given to the op:
+    /// rounded to T, and for Int64 to the integers inside [min, max] (ceil(min), floor(max)).
+    /// </summary>
+    public static void ClampToBounds<T>(ReadOnlySpan<T> x, double? min, double? max, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        bool integer = typeof(T) == typeof(long);
+        T? lo = min is double a ? T.CreateTruncating(integer ? Math.Ceiling(a) : a) : null;
+        T? hi = max is double b ? T.CreateTruncating(integer ? Math.Floor(b) : b) : null;
+        Clamp(x, lo, hi, d);
     }
 
     public static void Clamp<T>(ReadOnlySpan<T> x, T? min, T? max, Span<T> d) where T : unmanaged, INumber<T>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -5,26 +6,46 @@ namespace Autograd;
 /// <summary>Activations and the (log-)softmax family.</summary>
 public sealed partial class Tensor
 {
-    /// <summary>σ(x) = 1 / (1 + e^-x). dσ/dx = σ(x) (1 - σ(x)).</summary>
+    /// <summary>σ(x) = 1 / (1 + e^-x). dσ/dx = σ(x) (1 - σ(x)): <c>grad · (1 - result) · result</c>.</summary>
     public Tensor Sigmoid()
     {
         var r = Map(UnaryKind.Sigmoid, "Sigmoid");
-        // Unrecorded backward passes (no createGraph) run the same formula as one fused kernel.
-        return Tape.Record(r, "Sigmoid", [this], g => [Tape.IsGradEnabled ? g * (1 - r) * r : Fused(ActivationGradient.Sigmoid, r, g)], r);
+        return Tape.Record(r, "Sigmoid", [this], g => [Gradient<SigmoidGradient>(r, g)], r);
     }
 
-    /// <summary>tanh(x). d/dx = 1 - tanh²(x).</summary>
+    /// <summary>The sigmoid's backward from its result s, multiplied left to right.</summary>
+    internal readonly struct SigmoidGradient : IElementwiseGradient
+    {
+        public static TV Apply<TV>(TV s, TV g) where TV : IGradientValue<TV> => g * TV.OneMinus(s) * s;
+    }
+
+    /// <summary>tanh(x). d/dx = 1 - tanh²(x): <c>grad · (1 - result²)</c>.</summary>
     public Tensor Tanh()
     {
         var r = Map(UnaryKind.Tanh, "Tanh");
-        return Tape.Record(r, "Tanh", [this], g => [Tape.IsGradEnabled ? g * (1 - r * r) : Fused(ActivationGradient.Tanh, r, g)], r);
+        return Tape.Record(r, "Tanh", [this], g => [Gradient<TanhGradient>(r, g)], r);
     }
 
-    /// <summary>max(x, 0). d/dx = 1 where x &gt; 0, else 0 (0 at x = 0, as PyTorch).</summary>
+    /// <summary>The tanh's backward from its result t.</summary>
+    internal readonly struct TanhGradient : IElementwiseGradient
+    {
+        public static TV Apply<TV>(TV t, TV g) where TV : IGradientValue<TV> => g * TV.OneMinus(t * t);
+    }
+
+    /// <summary>
+    /// max(x, 0). d/dx = 1 where x &gt; 0, else 0 (0 at x = 0, as PyTorch):
+    /// <c>threshold_backward(grad, result, 0)</c> = <c>result &gt; 0 ? grad : 0</c>.
+    /// </summary>
     public Tensor Relu()
     {
         var r = Map(UnaryKind.Relu);
-        return Tape.Record(r, "Relu", [this], g => [Tape.IsGradEnabled ? Where(r.Detach().Gt(0), g, Scalar(0, g.DType)) : Fused(ActivationGradient.Relu, r, g)], r);
+        return Tape.Record(r, "Relu", [this], g => [Gradient<ReluGradient>(r, g)], r);
+    }
+
+    /// <summary>The ReLU's backward from its result r (r &gt; 0 exactly where x &gt; 0).</summary>
+    internal readonly struct ReluGradient : IElementwiseGradient
+    {
+        public static TV Apply<TV>(TV r, TV g) where TV : IGradientValue<TV> => TV.ThresholdBackward(g, r);
     }
 
     /// <summary>
@@ -74,27 +95,18 @@ public sealed partial class Tensor
         }, this, r);
     }
 
-    /// <summary>
-    /// An activation's backward as one fused kernel over (result, gradient), for backward passes
-    /// that are not recorded themselves; the formula beside each op computes the same values with
-    /// tensor ops, differentiable again under createGraph.
-    /// </summary>
-    private static Tensor Fused(ActivationGradient kind, Tensor r, Tensor g)
-    {
-        var d = r.UninitializedLike();
-        if (r.DType == DType.Float32) ActivationKernels.Backward<float>(kind, r.Buffer<float>(), g.Buffer<float>(), d.Buffer<float>());
-        else ActivationKernels.Backward<double>(kind, r.Buffer<double>(), g.Buffer<double>(), d.Buffer<double>());
-        return d;
-    }
-
     private Tensor SoftmaxForward(int dim, bool log, string op)
     {
         RequireFloat(op);
         int d = Shapes.NormalizeDim(dim, Rank);
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
         var r = UninitializedLike();
-        if (DType == DType.Float32) SoftmaxKernels.Softmax<float>(Buffer<float>(), outer, size, inner, r.Buffer<float>(), log);
-        else SoftmaxKernels.Softmax<double>(Buffer<double>(), outer, size, inner, r.Buffer<double>(), log);
+        DTypeDispatch.RunFloat(DType, new SoftmaxCall(this, outer, size, inner, r, log));
         return r;
+    }
+
+    private readonly struct SoftmaxCall(Tensor x, int outer, int size, int inner, Tensor r, bool log) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SoftmaxKernels.Softmax(x.Buffer<T>(), outer, size, inner, r.Buffer<T>(), log);
     }
 }

@@ -147,32 +147,30 @@ public sealed partial class Tensor
     {
         var shape = Shapes.Broadcast(a.Dims, b.Dims);
         var r = Uninitialized(shape, a.DType);
-        switch (a.DType)
-        {
-            case DType.Float32: Run<float>(kind, a, b, r); break;
-            case DType.Float64: Run<double>(kind, a, b, r); break;
-            default: Run<long>(kind, a, b, r); break;
-        }
+        DTypeDispatch.Run(a.DType, new BinaryCall(kind, a, b, r));
         return r;
     }
 
-    private static void Run<T>(BinaryKind kind, Tensor a, Tensor b, Tensor r) where T : unmanaged, INumber<T>
+    private readonly struct BinaryCall(BinaryKind kind, Tensor a, Tensor b, Tensor r) : IKernelCall
     {
-        ReadOnlySpan<T> x = a.Buffer<T>(), y = b.Buffer<T>();
-        Span<T> d = r.Buffer<T>();
-        int[] xs = a.Dims, ys = b.Dims, ds = r.Dims;
-        switch (kind)
+        public void Run<T>() where T : unmanaged, INumber<T>
         {
-            case BinaryKind.Add: BinaryKernels.Broadcast<T, AddOp<T>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Sub: BinaryKernels.Broadcast<T, SubOp<T>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Mul: BinaryKernels.Broadcast<T, MulOp<T>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Div: BinaryKernels.Broadcast<T, DivOp<T>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Eq: BinaryKernels.Broadcast<T, CompareOp<T, EqCmp<T>>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Ne: BinaryKernels.Broadcast<T, CompareOp<T, NeCmp<T>>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Gt: BinaryKernels.Broadcast<T, CompareOp<T, GtCmp<T>>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Ge: BinaryKernels.Broadcast<T, CompareOp<T, GeCmp<T>>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Lt: BinaryKernels.Broadcast<T, CompareOp<T, LtCmp<T>>>(x, xs, y, ys, d, ds); break;
-            case BinaryKind.Le: BinaryKernels.Broadcast<T, CompareOp<T, LeCmp<T>>>(x, xs, y, ys, d, ds); break;
+            ReadOnlySpan<T> x = a.Buffer<T>(), y = b.Buffer<T>();
+            Span<T> d = r.Buffer<T>();
+            int[] xs = a.Dims, ys = b.Dims, ds = r.Dims;
+            switch (kind)
+            {
+                case BinaryKind.Add: BinaryKernels.Broadcast<T, AddOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Sub: BinaryKernels.Broadcast<T, SubOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Mul: BinaryKernels.Broadcast<T, MulOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Div: BinaryKernels.Broadcast<T, DivOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Eq: BinaryKernels.Broadcast<T, CompareOp<T, EqCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Ne: BinaryKernels.Broadcast<T, CompareOp<T, NeCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Gt: BinaryKernels.Broadcast<T, CompareOp<T, GtCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Ge: BinaryKernels.Broadcast<T, CompareOp<T, GeCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Lt: BinaryKernels.Broadcast<T, CompareOp<T, LtCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Le: BinaryKernels.Broadcast<T, CompareOp<T, LeCmp<T>>>(x, xs, y, ys, d, ds); break;
+            }
         }
     }
 }

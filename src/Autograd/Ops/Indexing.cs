@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -32,14 +33,12 @@ public sealed partial class Tensor
     }
 
     private static void GatherScatter(Tensor big, Tensor index, int d, Tensor small, bool scatterAdd)
+        => DTypeDispatch.Run(big.DType, new GatherScatterCall(big, index, d, small, scatterAdd));
+
+    private readonly struct GatherScatterCall(Tensor big, Tensor index, int d, Tensor small, bool scatterAdd) : IKernelCall
     {
-        var idx = index.Buffer<long>();
-        switch (big.Data)
-        {
-            case float[] f: CopyKernels.GatherScatter(f, big.Dims, idx, index.Dims, d, small.Buffer<float>(), scatterAdd); break;
-            case double[] x: CopyKernels.GatherScatter(x, big.Dims, idx, index.Dims, d, small.Buffer<double>(), scatterAdd); break;
-            case long[] l: CopyKernels.GatherScatter(l, big.Dims, idx, index.Dims, d, small.Buffer<long>(), scatterAdd); break;
-        }
+        public void Run<T>() where T : unmanaged, INumber<T>
+            => CopyKernels.GatherScatter(big.Buffer<T>(), big.Dims, index.Buffer<long>(), index.Dims, d, small.Buffer<T>(), scatterAdd);
     }
 
     private static void CheckIndex(string op, int d, Tensor index, int[] shape)
@@ -70,12 +69,7 @@ public sealed partial class Tensor
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, a.Dims), b.Dims);
         var r = Empty(shape, a.DType);
         var mask = ConditionMask(condition, shape);
-        switch (r.Data)
-        {
-            case float[] f: CopyKernels.Where(mask, a.Buffer<float>(), a.Dims, b.Buffer<float>(), b.Dims, f, shape); break;
-            case double[] d: CopyKernels.Where(mask, a.Buffer<double>(), a.Dims, b.Buffer<double>(), b.Dims, d, shape); break;
-            case long[] l: CopyKernels.Where(mask, a.Buffer<long>(), a.Dims, b.Buffer<long>(), b.Dims, l, shape); break;
-        }
+        DTypeDispatch.Run(r.DType, new WhereCall(mask, a, b, r));
         var cond = condition.Detach();
         return Tape.Record(r, "Where", [a, b], g =>
         [
@@ -84,12 +78,21 @@ public sealed partial class Tensor
         ], cond);
     }
 
+    private readonly struct WhereCall(bool[] mask, Tensor a, Tensor b, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Where(mask, a.Buffer<T>(), a.Dims, b.Buffer<T>(), b.Dims, r.Buffer<T>(), r.Dims);
+    }
+
     /// <summary>The condition broadcast to <paramref name="shape"/> as booleans (nonzero is true).</summary>
     private static bool[] ConditionMask(Tensor condition, int[] shape)
     {
-        var offsets = Shapes.Equal(condition.Dims, shape) ? null : BinaryKernels.BroadcastOffsets(condition.Dims, shape);
         var mask = new bool[Shapes.Size(shape)];
-        for (int i = 0; i < mask.Length; i++) mask[i] = condition.GetFlat(offsets is null ? i : offsets[i]) != 0;
+        DTypeDispatch.Run(condition.DType, new NonzeroCall(condition, mask, shape));
         return mask;
+    }
+
+    private readonly struct NonzeroCall(Tensor condition, bool[] mask, int[] shape) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Nonzero(condition.Buffer<T>(), condition.Dims, mask, shape);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -76,21 +77,19 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Products of at least this many multiply-adds may use several threads (the kernel's own
-    /// default waits until 128³). Its fork-join lets the calling thread take every piece a busy
-    /// helper has not started, so a product this small still gains on an idle core (the softmax
-    /// regression's 1797×64·64×10 forward: 47 us on one thread, 26 us on two) and loses little on a
-    /// busy machine; the result is bit-identical whatever the thread count.
+    /// default waits until 128³): the kernel's fork-join lets the calling thread take every piece
+    /// a busy helper has not started, so smaller products still gain on an idle core (measured in
+    /// docs/performance.md, "Ops and kernels"). The result is bit-identical whatever the thread count.
     /// </summary>
     internal const long ParallelMultiplyAdds = 512L * 1024;
 
     private static void Gemm(bool transA, bool transB, int m, int n, int k, Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff)
+        => DTypeDispatch.RunFloat(a.DType, new GemmCall(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff));
+
+    private readonly struct GemmCall(bool transA, bool transB, int m, int n, int k, Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff) : IFloatKernelCall
     {
-        int threads = Threading.NumThreads;
-        if (a.DType == DType.Float32)
-            MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<float>().AsSpan(aOff, m * k), b.Buffer<float>().AsSpan(bOff, k * n), c.Buffer<float>().AsSpan(cOff, m * n),
-                false, KernelWidth.Current, threads, ParallelMultiplyAdds);
-        else
-            MatMulKernel.Gemm(transA, transB, m, n, k, a.Buffer<double>().AsSpan(aOff, m * k), b.Buffer<double>().AsSpan(bOff, k * n), c.Buffer<double>().AsSpan(cOff, m * n),
-                false, KernelWidth.Current, threads, ParallelMultiplyAdds);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            => MatMulKernel.Gemm<T>(transA, transB, m, n, k, a.Buffer<T>().AsSpan(aOff, m * k), b.Buffer<T>().AsSpan(bOff, k * n), c.Buffer<T>().AsSpan(cOff, m * n),
+                false, KernelWidth.Current, Threading.NumThreads, ParallelMultiplyAdds);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -41,8 +42,7 @@ public sealed partial class Tensor
     {
         RequireFloat("Pow");
         var r = UninitializedLike();
-        if (DType == DType.Float32) UnaryKernels.Pow(Buffer<float>(), (float)exponent, r.Buffer<float>());
-        else UnaryKernels.Pow(Buffer<double>(), exponent, r.Buffer<double>());
+        DTypeDispatch.RunFloat(DType, new PowCall(this, exponent, r));
         return Tape.Record(r, "Pow", [this], g =>
             [exponent == 0 ? ZerosLike(g) : g * (exponent * Pow(exponent - 1))], this);
     }
@@ -56,14 +56,7 @@ public sealed partial class Tensor
         if (min is null && max is null) throw new ArgumentException("Clamp needs at least one of min and max.");
         if (min > max) throw new ArgumentException($"Clamp needs min <= max, got min={min}, max={max}.");
         var r = UninitializedLike();
-        switch (Data)
-        {
-            case float[] f: UnaryKernels.Clamp<float>(f, (float?)min, (float?)max, r.Buffer<float>()); break;
-            case double[] d: UnaryKernels.Clamp(d, min, max, r.Buffer<double>()); break;
-            case long[] l:
-                UnaryKernels.Clamp(l, min is double lo ? (long)Math.Ceiling(lo) : null, max is double hi ? (long)Math.Floor(hi) : null, r.Buffer<long>());
-                break;
-        }
+        DTypeDispatch.Run(DType, new ClampCall(this, min, max, r));
         return Tape.Record(r, "Clamp", [this], g =>
         {
             var inside = min is double lo ? Detach().Ge(lo) : OnesLike(g);
@@ -76,12 +69,22 @@ public sealed partial class Tensor
     {
         if (floatOnlyOp is not null) RequireFloat(floatOnlyOp);
         var r = UninitializedLike();
-        switch (Data)
-        {
-            case float[] f: UnaryKernels.Apply(kind, f, r.Buffer<float>()); break;
-            case double[] d: UnaryKernels.Apply(kind, d, r.Buffer<double>()); break;
-            case long[] l: UnaryKernels.Apply(kind, l, r.Buffer<long>()); break;
-        }
+        DTypeDispatch.Run(DType, new MapCall(kind, this, r));
         return r;
+    }
+
+    private readonly struct MapCall(UnaryKind kind, Tensor x, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => UnaryKernels.Map(kind, x.Buffer<T>(), r.Buffer<T>());
+    }
+
+    private readonly struct PowCall(Tensor x, double exponent, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => UnaryKernels.Pow(x.Buffer<T>(), T.CreateTruncating(exponent), r.Buffer<T>());
+    }
+
+    private readonly struct ClampCall(Tensor x, double? min, double? max, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => UnaryKernels.ClampToBounds(x.Buffer<T>(), min, max, r.Buffer<T>());
     }
 }

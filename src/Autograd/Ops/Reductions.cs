@@ -10,12 +10,7 @@ public sealed partial class Tensor
     public Tensor Sum()
     {
         var r = Empty([], DType);
-        switch (Data)
-        {
-            case float[] f: r.Buffer<float>()[0] = ReduceKernels.SumAll<float>(f); break;
-            case double[] d: r.Buffer<double>()[0] = ReduceKernels.SumAll<double>(d); break;
-            case long[] l: r.Buffer<long>()[0] = System.Numerics.Tensors.TensorPrimitives.Sum<long>(l); break;
-        }
+        DTypeDispatch.Run(DType, new SumAllCall(this, r));
         return Tape.Record(r, "Sum", [this], g => [g.Expand(Dims)]);
     }
 
@@ -29,12 +24,7 @@ public sealed partial class Tensor
         if (Rank == 0) return Sum();
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
         var r = Uninitialized(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType);
-        switch (Data)
-        {
-            case float[] f: ReduceKernels.Sum<float>(f, outer, size, inner, r.Buffer<float>()); break;
-            case double[] x: ReduceKernels.Sum<double>(x, outer, size, inner, r.Buffer<double>()); break;
-            case long[] l: ReduceKernels.Sum<long>(l, outer, size, inner, r.Buffer<long>()); break;
-        }
+        DTypeDispatch.Run(DType, new SumCall(this, outer, size, inner, r));
         return Tape.Record(r, "Sum", [this], g => [(keepDim ? g : g.Unsqueeze(d)).Expand(Dims)]);
     }
 
@@ -95,19 +85,8 @@ public sealed partial class Tensor
     private static (Tensor Mask, double Count) TieMask(Tensor x, double value)
     {
         var mask = Empty((int[])x.Dims.Clone(), DType.Int64);
-        var m = mask.Buffer<long>();
-        bool nan = double.IsNaN(value);
-        long count = 0;
-        switch (x.Data)
-        {
-            case float[] f:
-                for (int i = 0; i < f.Length; i++) count += m[i] = (nan ? float.IsNaN(f[i]) : f[i] == (float)value) ? 1 : 0;
-                break;
-            case double[] d:
-                for (int i = 0; i < d.Length; i++) count += m[i] = (nan ? double.IsNaN(d[i]) : d[i] == value) ? 1 : 0;
-                break;
-        }
-        return (mask, count);
+        DTypeDispatch.Run(x.DType, new TieMaskCall(x, value, mask));
+        return (mask, ReduceKernels.SumAll<long>(mask.Buffer<long>()));
     }
 
     /// <summary>The index (Int64) of the largest value along <paramref name="dim"/>, the first on ties.</summary>
@@ -132,13 +111,28 @@ public sealed partial class Tensor
         if (Dims[d] == 0) throw new ArgumentException($"Cannot take the {(max ? "max" : "min")} of an empty dimension {d} (shape {Shapes.Format(Dims)}).");
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
         var r = Empty(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType.Int64);
-        switch (Data)
-        {
-            case float[] f: ReduceKernels.ArgExtreme<float>(f, outer, size, inner, r.Buffer<long>(), max); break;
-            case double[] x: ReduceKernels.ArgExtreme<double>(x, outer, size, inner, r.Buffer<long>(), max); break;
-            case long[] l: ReduceKernels.ArgExtreme<long>(l, outer, size, inner, r.Buffer<long>(), max); break;
-        }
+        DTypeDispatch.Run(DType, new ArgExtremeCall(this, outer, size, inner, r, max));
         return r;
+    }
+
+    private readonly struct SumAllCall(Tensor x, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => r.Buffer<T>()[0] = ReduceKernels.SumAll<T>(x.Buffer<T>());
+    }
+
+    private readonly struct SumCall(Tensor x, int outer, int size, int inner, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => ReduceKernels.Sum<T>(x.Buffer<T>(), outer, size, inner, r.Buffer<T>());
+    }
+
+    private readonly struct TieMaskCall(Tensor x, double value, Tensor mask) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => ReduceKernels.TieMask<T>(x.Buffer<T>(), value, mask.Buffer<long>());
+    }
+
+    private readonly struct ArgExtremeCall(Tensor x, int outer, int size, int inner, Tensor r, bool max) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => ReduceKernels.ArgExtreme<T>(x.Buffer<T>(), outer, size, inner, r.Buffer<long>(), max);
     }
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/> (the adjoint of <see cref="Expand"/>).</summary>

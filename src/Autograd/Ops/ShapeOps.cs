@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -14,15 +15,7 @@ public sealed partial class Tensor
         DTypeExtensions.Check(dtype);
         if (dtype == DType) return this;
         var r = Uninitialized((int[])Dims.Clone(), dtype);
-        switch (Data, r.Data)
-        {
-            case (float[] s, double[] d): for (int i = 0; i < s.Length; i++) d[i] = s[i]; break;
-            case (double[] s, float[] d): for (int i = 0; i < s.Length; i++) d[i] = (float)s[i]; break;
-            case (long[] s, float[] d): for (int i = 0; i < s.Length; i++) d[i] = s[i]; break;
-            case (long[] s, double[] d): for (int i = 0; i < s.Length; i++) d[i] = s[i]; break;
-            case (float[] s, long[] d): for (int i = 0; i < s.Length; i++) d[i] = (long)s[i]; break;
-            case (double[] s, long[] d): for (int i = 0; i < s.Length; i++) d[i] = (long)s[i]; break;
-        }
+        DTypeDispatch.Run(DType, new ConvertCall(this, r));
         if (dtype == DType.Int64) return r;
         var from = DType;
         return Tape.Record(r, "To", [this], g => [g.To(from)]);
@@ -67,12 +60,7 @@ public sealed partial class Tensor
         var shape = (int[])Dims.Clone();
         (shape[d0], shape[d1]) = (shape[d1], shape[d0]);
         var r = Uninitialized(shape, DType);
-        switch (Data)
-        {
-            case float[] f: CopyKernels.Transpose(f, Dims, d0, d1, r.Buffer<float>()); break;
-            case double[] d: CopyKernels.Transpose(d, Dims, d0, d1, r.Buffer<double>()); break;
-            case long[] l: CopyKernels.Transpose(l, Dims, d0, d1, r.Buffer<long>()); break;
-        }
+        DTypeDispatch.Run(DType, new TransposeCall(this, d0, d1, r));
         return Tape.Record(r, "Transpose", [this], g => [g.Transpose(d0, d1)]);
     }
 
@@ -119,12 +107,7 @@ public sealed partial class Tensor
         }
         if (Shapes.Equal(target, Dims)) return this;
         var r = Uninitialized(target, DType);
-        switch (Data)
-        {
-            case float[] f: CopyKernels.Broadcast(f, Dims, r.Buffer<float>(), target); break;
-            case double[] d: CopyKernels.Broadcast(d, Dims, r.Buffer<double>(), target); break;
-            case long[] l: CopyKernels.Broadcast(l, Dims, r.Buffer<long>(), target); break;
-        }
+        DTypeDispatch.Run(DType, new BroadcastCall(this, r));
         return Tape.Record(r, "Expand", [this], g => [g.SumTo(Dims)]);
     }
 
@@ -166,14 +149,7 @@ public sealed partial class Tensor
     }
 
     private static void CopySlice(Tensor full, Tensor part, int outer, int size, int inner, int start, int length, bool scatter)
-    {
-        switch (full.Data)
-        {
-            case float[] f: CopyKernels.Slice(f, outer, size, inner, start, length, part.Buffer<float>(), scatter); break;
-            case double[] d: CopyKernels.Slice(d, outer, size, inner, start, length, part.Buffer<double>(), scatter); break;
-            case long[] l: CopyKernels.Slice(l, outer, size, inner, start, length, part.Buffer<long>(), scatter); break;
-        }
-    }
+        => DTypeDispatch.Run(full.DType, new SliceCall(full, part, outer, size, inner, start, length, scatter));
 
     /// <summary>
     /// Joins tensors along an existing dim (all other dims must match; dtypes are promoted).
@@ -229,5 +205,30 @@ public sealed partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(dim), dim, $"Dimension out of range (expected to be in range of [{-(rank + 1)}, {rank}], but got {dim}).");
         int d = dim < 0 ? dim + rank + 1 : dim;
         return Concat(tensors.Select(t => t.Unsqueeze(d)).ToArray(), d);
+    }
+
+    private readonly struct ConvertCall(Tensor x, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => DTypeDispatch.Run(r.DType, new ConvertTo<T>(x, r));
+    }
+
+    private readonly struct ConvertTo<TFrom>(Tensor x, Tensor r) : IKernelCall where TFrom : unmanaged, INumber<TFrom>
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Convert<TFrom, T>(x.Buffer<TFrom>(), r.Buffer<T>());
+    }
+
+    private readonly struct TransposeCall(Tensor x, int d0, int d1, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Transpose(x.Buffer<T>(), x.Dims, d0, d1, r.Buffer<T>());
+    }
+
+    private readonly struct BroadcastCall(Tensor x, Tensor r) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Broadcast(x.Buffer<T>(), x.Dims, r.Buffer<T>(), r.Dims);
+    }
+
+    private readonly struct SliceCall(Tensor full, Tensor part, int outer, int size, int inner, int start, int length, bool scatter) : IKernelCall
+    {
+        public void Run<T>() where T : unmanaged, INumber<T> => CopyKernels.Slice(full.Buffer<T>(), outer, size, inner, start, length, part.Buffer<T>(), scatter);
     }
 }

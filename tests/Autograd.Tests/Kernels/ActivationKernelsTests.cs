@@ -5,8 +5,8 @@ using Shouldly;
 namespace Autograd.Tests.Kernels;
 
 /// <summary>
-/// The fused activation kernels against naive loops, and the fused backward passes against the
-/// tensor-op formulas they replace. Every comparison is bitwise: the kernels do the same IEEE
+/// The fused activation kernels against naive loops, and the backward formulas run as fused loops
+/// against naive loops and against the same formulas run as recorded tensor ops. Every comparison is bitwise: the kernels do the same IEEE
 /// operations, so no tolerance is needed (or allowed).
 /// </summary>
 [TestFixture]
@@ -58,21 +58,21 @@ public sealed class ActivationKernelsTests
         var r = Values(n, 100 + n);
         var g = Values(n, 200 + n);
         var d = new float[n];
-        ActivationKernels.ReluBackward<float>(r, g, d);
+        ElementwiseGradient.Apply<float, Tensor.ReluGradient>(r, g, d);
         ShouldBeBitwise(d, r.Select((v, i) => v > 0 ? g[i] : 0f).ToArray());
-        ActivationKernels.SigmoidBackward<float>(r, g, d);
+        ElementwiseGradient.Apply<float, Tensor.SigmoidGradient>(r, g, d);
         ShouldBeBitwise(d, r.Select((v, i) => g[i] * (1 - v) * v).ToArray());
-        ActivationKernels.TanhBackward<float>(r, g, d);
+        ElementwiseGradient.Apply<float, Tensor.TanhGradient>(r, g, d);
         ShouldBeBitwise(d, r.Select((v, i) => g[i] * (1 - v * v)).ToArray());
 
         var rd = r.Select(v => (double)v).ToArray();
         var gd = g.Select(v => (double)v * 1.000001).ToArray();
         var dd = new double[n];
-        ActivationKernels.SigmoidBackward<double>(rd, gd, dd);
+        ElementwiseGradient.Apply<double, Tensor.SigmoidGradient>(rd, gd, dd);
         ShouldBeBitwise(dd, rd.Select((v, i) => gd[i] * (1 - v) * v).ToArray());
-        ActivationKernels.TanhBackward<double>(rd, gd, dd);
+        ElementwiseGradient.Apply<double, Tensor.TanhGradient>(rd, gd, dd);
         ShouldBeBitwise(dd, rd.Select((v, i) => gd[i] * (1 - v * v)).ToArray());
-        ActivationKernels.ReluBackward<double>(rd, gd, dd);
+        ElementwiseGradient.Apply<double, Tensor.ReluGradient>(rd, gd, dd);
         ShouldBeBitwise(dd, rd.Select((v, i) => v > 0 ? gd[i] : 0.0).ToArray());
     }
 
