@@ -27,7 +27,7 @@ namespace Autograd.Nn;
 /// var loss = criterion.Forward(logits, labels);          // labels: Int64 (N)
 /// </code>
 /// </remarks>
-public sealed class CrossEntropyLoss
+public sealed class CrossEntropyLoss : WeightedLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="weight">Optional rescaling weight per class, 1-D of length C with the input's dtype.</param>
@@ -37,30 +37,16 @@ public sealed class CrossEntropyLoss
     /// <exception cref="ArgumentException">weight is not a 1-D Float32 or Float64 tensor.</exception>
     /// <exception cref="ArgumentOutOfRangeException">reduction is not a defined value, or labelSmoothing is outside [0, 1].</exception>
     public CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0.0)
+        : base(weight, reduction, perClass: true)
     {
-        if (weight is not null)
-        {
-            LossChecks.Float(weight, nameof(CrossEntropyLoss), nameof(weight));
-            if (weight.Rank != 1)
-                throw new ArgumentException($"{nameof(CrossEntropyLoss)}: weight must be 1-D, one entry per class; got shape {LossChecks.Format(weight)}.", nameof(weight));
-        }
-        LossChecks.Reduction(reduction, nameof(CrossEntropyLoss));
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"{nameof(CrossEntropyLoss)}: labelSmoothing must be in [0, 1], got {labelSmoothing}.");
-        Weight = weight;
         IgnoreIndex = ignoreIndex;
-        Reduction = reduction;
         LabelSmoothing = labelSmoothing;
     }
 
-    /// <summary>The rescaling weight per class, or null.</summary>
-    public Tensor? Weight { get; }
-
     /// <summary>The class-index target that is ignored.</summary>
     public long IgnoreIndex { get; }
-
-    /// <summary>How the per-position losses are reduced.</summary>
-    public Reduction Reduction { get; }
 
     /// <summary>The label smoothing e in [0, 1].</summary>
     public double LabelSmoothing { get; }
@@ -68,5 +54,5 @@ public sealed class CrossEntropyLoss
     /// <summary>The loss of logits <paramref name="input"/> against <paramref name="target"/>; see <see cref="Functional.CrossEntropy"/>.</summary>
     /// <param name="input">Logits (C), (N, C) or (N, C, d1, ..., dk).</param>
     /// <param name="target">Int64 class indices, or class probabilities of the input's shape.</param>
-    public Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }

@@ -21,7 +21,7 @@ namespace Autograd.Nn;
 /// var loss = criterion.Forward(logProbs, labels);        // labels: Int64 (N)
 /// </code>
 /// </remarks>
-public sealed class NLLLoss
+public sealed class NLLLoss : WeightedLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="weight">Optional rescaling weight per class, 1-D of length C with the input's dtype.</param>
@@ -30,30 +30,16 @@ public sealed class NLLLoss
     /// <exception cref="ArgumentException">weight is not a 1-D Float32 or Float64 tensor.</exception>
     /// <exception cref="ArgumentOutOfRangeException">reduction is not a defined value.</exception>
     public NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+        : base(weight, reduction, perClass: true)
     {
-        if (weight is not null)
-        {
-            LossChecks.Float(weight, nameof(NLLLoss), nameof(weight));
-            if (weight.Rank != 1)
-                throw new ArgumentException($"{nameof(NLLLoss)}: weight must be 1-D, one entry per class; got shape {LossChecks.Format(weight)}.", nameof(weight));
-        }
-        LossChecks.Reduction(reduction, nameof(NLLLoss));
-        Weight = weight;
         IgnoreIndex = ignoreIndex;
-        Reduction = reduction;
     }
-
-    /// <summary>The rescaling weight per class, or null.</summary>
-    public Tensor? Weight { get; }
 
     /// <summary>The target that is ignored.</summary>
     public long IgnoreIndex { get; }
 
-    /// <summary>How the per-position losses are reduced.</summary>
-    public Reduction Reduction { get; }
-
     /// <summary>The loss of log-probabilities <paramref name="input"/> against <paramref name="target"/>; see <see cref="Functional.NllLoss"/>.</summary>
     /// <param name="input">Log-probabilities (C), (N, C) or (N, C, d1, ..., dk).</param>
     /// <param name="target">Int64 class indices.</param>
-    public Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
 }
