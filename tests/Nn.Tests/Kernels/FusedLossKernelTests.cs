@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Kernels;
 
 /// <summary>
 /// The fused loss kernels against the code they replace: the 8-rows-at-a-time log-sum-exp and the
