@@ -5,7 +5,7 @@ namespace Autograd.Nn;
 /// <summary>
 /// Binary cross entropy on logits, a sigmoid and <see cref="BCELoss"/> fused into one numerically
 /// stable op, like <c>torch.nn.BCEWithLogitsLoss</c>. A one-line wrapper over
-/// <see cref="Functional.BinaryCrossEntropyWithLogits"/>.
+/// <see cref="Functional.BinaryCrossEntropyWithLogits"/>, whose docs give the derivation and the numerics.
 /// </summary>
 /// <remarks>
 /// <para>Unreduced, each element is <c>ℓ = -w · [p · y · log σ(x) + (1 - y) · log(1 - σ(x))]</c>,
@@ -13,10 +13,9 @@ namespace Autograd.Nn;
 /// p &gt; 1 raises recall and p &lt; 1 precision. <see cref="Reduction.Mean"/> (default) is Σ ℓ / N
 /// over all N elements, <see cref="Reduction.Sum"/> is Σ ℓ, <see cref="Reduction.None"/> returns ℓ
 /// shaped like the input.</para>
-/// <para>Numerics: computed with the log-sum-exp trick, m = max(-x, 0),
-/// ℓ = (1 - y) x + ((p - 1) y + 1) (m + log(e^(-m) + e^(-x - m))), so logits of ±1e4 give finite
-/// losses and gradients.</para>
 /// <para>Gradient: ∂ℓ/∂x = w · (σ(x) (p y + 1 - y) - p y), divided by N for the mean.</para>
+/// <para>Numerics: the log-sum-exp trick (see <see cref="Functional.BinaryCrossEntropyWithLogits"/>),
+/// so logits of ±1e4 give finite losses and gradients.</para>
 /// <para>Shapes: input any shape; target the same shape and dtype; weight and posWeight
 /// broadcastable to the input (posWeight usually (C) for an (N, C) multi-label input).</para>
 /// <code>

@@ -176,14 +176,9 @@ internal static class ClassificationGradients
         int classes = shape[^1];
         shape[^1] = 1;
         var r = Tensor.Empty(shape, a.DType);
-        if (a.DType == DType.Float32) RowSums<float>(a.Buffer<float>(), classes, r.Buffer<float>());
-        else RowSums<double>(a.Buffer<double>(), classes, r.Buffer<double>());
+        if (a.DType == DType.Float32) TorchSum.ReduceAllRows<float>(a.Buffer<float>(), classes, r.Buffer<float>());
+        else TorchSum.ReduceAllRows<double>(a.Buffer<double>(), classes, r.Buffer<double>());
         return r;
-    }
-
-    private static void RowSums<T>(ReadOnlySpan<T> a, int classes, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int k = 0; k < d.Length; k++) d[k] = TorchSum.ReduceAll(a.Slice(k * classes, classes));
     }
 
     /// <summary>(1, C, 1, ..., 1) for an input of rank <paramref name="rank"/>: a per-class vector that broadcasts along dim 1.</summary>

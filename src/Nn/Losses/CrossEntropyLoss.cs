@@ -5,7 +5,8 @@ namespace Autograd.Nn;
 /// <summary>
 /// Cross entropy between the softmax of logits and class targets, like
 /// <c>torch.nn.CrossEntropyLoss</c>: log-softmax and negative log-likelihood fused into one
-/// numerically stable op. A one-line wrapper over <see cref="Functional.CrossEntropy"/>.
+/// numerically stable op. A one-line wrapper over <see cref="Functional.CrossEntropy"/>, whose
+/// docs give the gradient in full and the numerics.
 /// </summary>
 /// <remarks>
 /// <para>Unreduced, each position (a sample, or one spatial site of a sample) with class-index
@@ -17,9 +18,9 @@ namespace Autograd.Nn;
 /// non-ignored positions (the weighted mean: not a division by N; NaN when every target is
 /// ignored); with probabilities Σ ℓ / (number of positions). <see cref="Reduction.Sum"/> is Σ ℓ,
 /// <see cref="Reduction.None"/> returns ℓ per position.</para>
-/// <para>Gradient: ∂loss/∂x = s · (1 - e) · w[t] · (softmax(x) - onehot(t)) + s · (e / C) ·
-/// (softmax(x) · Σ_c w[c] - w), with s = 1 / Σ w[t] for the mean (1 for sum); for probabilities
-/// s · (softmax(x) · Σ_c w[c] q'_c - w q') with s = 1 / (number of positions) for the mean.</para>
+/// <para>Gradient: without label smoothing, ∂loss/∂x = s · w[t] · (softmax(x) - onehot(t)), with
+/// s = 1 / Σ w[t] for the mean (1 for sum); the smoothed and probability forms are in
+/// <see cref="Functional.CrossEntropy"/>.</para>
 /// <para>Shapes: input (C), (N, C) or (N, C, d1, ..., dk) with the classes on dim 1; target Int64
 /// indices of shape (), (N) or (N, d1, ..., dk), or probabilities of the input's shape and dtype;
 /// weight (C). Numerics: log p = (x - max) - log Σ e^(x - max), so logits of ±1e4 are fine.</para>
@@ -121,7 +122,6 @@ public static partial class Functional
 /// </summary>
 internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex, Reduction reduction, double labelSmoothing) : BuiltInFunction
 {
-
     private readonly ClassReduction _reduce = new(reduction);
     private double _totalWeight; // Σ w[t] over the non-ignored targets, as the forward added it (exact in double for either dtype)
     private double _smoothWeight; // the same Σ w[t], as the smoothing term's mean adds it (PyTorch sums it anew, in another order)
@@ -157,15 +157,15 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         ClassificationLossKernels.LogSumExp(x, layout, max, logSum, logpOut is null ? [] : logpOut.Buffer<T>());
 
         var result = Tensor.Empty(_reduce.ResultShape(layout), inputs[0].DType);
-        if (layout.Probabilities) ProbabilityTargets(x, inputs[1].Buffer<T>(), w, max, logSum, result.Buffer<T>());
-        else IndexTargets(x, inputs[1].Buffer<long>(), w, max, logSum, result.Buffer<T>());
+        if (layout.Probabilities) ProbabilityTargetsLoss(x, inputs[1].Buffer<T>(), w, max, logSum, result.Buffer<T>());
+        else IndexTargetsLoss(x, inputs[1].Buffer<long>(), w, max, logSum, result.Buffer<T>());
         BufferPool.Return(max);
         BufferPool.Return(logSum);
         return result;
     }
 
     // PyTorch: -(log p · q' · w).sum(classDim) for None, -(log p · q' · w).sum() [/ (numel / C)] otherwise.
-    private void ProbabilityTargets<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> q, ReadOnlySpan<T> w, T[] max, T[] logSum, Span<T> r)
+    private void ProbabilityTargetsLoss<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> q, ReadOnlySpan<T> w, T[] max, T[] logSum, Span<T> r)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T keep = T.CreateChecked(1 - labelSmoothing), spread = T.CreateChecked(labelSmoothing / layout.Classes);
@@ -180,7 +180,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         r[0] = _reduce.Of(-TorchSum.Contiguous<T>(terms), T.CreateChecked(layout.Positions));
     }
 
-    private void IndexTargets<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> t, ReadOnlySpan<T> w, T[] max, T[] logSum, Span<T> r)
+    private void IndexTargetsLoss<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> t, ReadOnlySpan<T> w, T[] max, T[] logSum, Span<T> r)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = layout.Positions;
@@ -291,10 +291,10 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T total = T.CreateTruncating(_totalWeight);
-        var s = new T[g.Length]; // -s: one value, or one per position for None
-        for (int k = 0; k < s.Length; k++) s[k] = -_reduce.Of(g[k], total);
+        var minusS = new T[g.Length]; // one value, or one per position for None
+        for (int k = 0; k < minusS.Length; k++) minusS[k] = -_reduce.Of(g[k], total);
         int classes = layout.Classes;
-        if (ClassificationLossKernels.UniformRows<T>(target, classes, s, w, ignoreIndex, logp, d)) return; // the same values, a vector at a time
+        if (ClassificationLossKernels.UniformRows<T>(target, classes, minusS, w, ignoreIndex, logp, d)) return; // the same values, a vector at a time
 
         ClassificationLossKernels.Exp(logp, d); // d = p = softmax(x)
         Span<T> scratch = classes <= 256 ? stackalloc T[classes] : new T[classes];
@@ -302,7 +302,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         {
             long t = target[k];
             bool counted = t != ignoreIndex;
-            T a = counted ? (w.IsEmpty ? T.One : w[(int)t]) * s[s.Length == 1 ? 0 : k] : T.Zero; // -w[t] · s
+            T a = counted ? (w.IsEmpty ? T.One : w[(int)t]) * minusS[minusS.Length == 1 ? 0 : k] : T.Zero; // -w[t] · s
             T sum = ClassificationLossKernels.OneHotSum(a, counted ? t : -1, scratch);           // Σ_c a, with PyTorch's sign of a zero
             var p = d.Slice(k * classes, classes);
             T pt = counted ? p[(int)t] : T.Zero;

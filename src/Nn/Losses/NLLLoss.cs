@@ -4,7 +4,7 @@ namespace Autograd.Nn;
 
 /// <summary>
 /// Negative log-likelihood of class targets under log-probabilities, like <c>torch.nn.NLLLoss</c>.
-/// A one-line wrapper over <see cref="Functional.NllLoss"/>; feed it
+/// A one-line wrapper over <see cref="Functional.NllLoss"/> (whose docs give the numerics); feed it
 /// <see cref="Tensor.LogSoftmax"/> output, or use <see cref="CrossEntropyLoss"/> on logits.
 /// </summary>
 /// <remarks>
