@@ -111,9 +111,9 @@ internal sealed class BinaryCrossEntropyFunction(Tensor? weight, Reduction reduc
 
     // dℓ/dx = (x - y) / (x (1 - x)), with the denominator floored at EPSILON (PyTorch's order of operations).
     protected override Tensor InputGradient(Tensor x, Tensor y, Tensor grad) =>
-        ElementwiseLoss.WeightAndMean(grad * (x - y) / ((1 - x) * x).Clamp(min: Epsilon), Weight, Reduction, x.NumberOfElements);
+        DividedForMean(Weighted(grad * (x - y) / ((1 - x) * x).Clamp(min: Epsilon)), x.NumberOfElements);
 
     // dℓ/dy = log(1 - x) - log(x) (= -logit(x), in the form PyTorch 1.13 evaluates).
     protected override Tensor TargetGradient(Tensor x, Tensor y, Tensor grad, Tensor? inputGradient) =>
-        ElementwiseLoss.WeightAndMean(((1 - x).Log() - x.Log()) * grad, Weight, Reduction, x.NumberOfElements);
+        DividedForMean(Weighted(((1 - x).Log() - x.Log()) * grad), x.NumberOfElements);
 }

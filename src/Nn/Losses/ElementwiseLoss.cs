@@ -70,6 +70,18 @@ internal abstract class ElementwiseLossFunction<TLoss>(Reduction reduction, doub
         return [gradInput, NeedsInputGrad(1) ? TargetGradient(x, y, grad, gradInput) : null];
     }
 
+    /// <summary>A gradient times the weight, if there is one (before the mean's division, PyTorch's order).</summary>
+    protected Tensor Weighted(Tensor t) => weight is null ? t : t * weight;
+
+    /// <summary>What the mean does to a gradient, in the first of PyTorch's two roundings: <c>t / N</c> (the mean's backward), t otherwise.</summary>
+    protected Tensor DividedForMean(Tensor t, int n) => reduction == Reduction.Mean ? t / n : t;
+
+    /// <summary>The second: <c>t · (1/N)</c>, the rounded 1/N as a factor (huber_loss_backward, smooth_l1_loss_backward), t otherwise.</summary>
+    protected Tensor ScaledForMean(Tensor t, int n) => reduction == Reduction.Mean ? t * (1.0 / n) : t;
+
+    /// <summary>A constant factor of the gradient with the mean's 1/N folded in and rounded: <c>factor / N</c> for the mean (mse_loss_backward's 2/N).</summary>
+    protected double FactorForMean(double factor, int n) => reduction == Reduction.Mean ? factor / n : factor;
+
     /// <summary>∂loss/∂x: ∂ℓ/∂x times <paramref name="grad"/> (and the weight, and 1/N for the mean, in PyTorch's order of roundings).</summary>
     protected abstract Tensor InputGradient(Tensor x, Tensor y, Tensor grad);
 

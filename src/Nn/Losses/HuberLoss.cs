@@ -97,6 +97,6 @@ internal sealed class HuberLossFunction(Reduction reduction, double delta) : Ele
         double delta = Parameter;
         var d = x - y;
         var slope = Tensor.Where(d.Abs().Ge(delta), d.Sign() * delta, d);
-        return (Reduction == Reduction.Mean ? slope * (1.0 / x.NumberOfElements) : slope) * grad;
+        return ScaledForMean(slope, x.NumberOfElements) * grad;
     }
 }

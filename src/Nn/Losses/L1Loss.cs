@@ -71,5 +71,5 @@ internal sealed class L1LossFunction(Reduction reduction) : ElementwiseLossFunct
     // ∂ℓ/∂x = sign(x - y) (0 at x = y), applied to the gradient already divided by N for the mean
     // (PyTorch 1.13 composes l1_loss from abs and mean, whose backwards do exactly this).
     protected override Tensor InputGradient(Tensor x, Tensor y, Tensor grad) =>
-        (Reduction == Reduction.Mean ? grad / x.NumberOfElements : grad) * (x - y).Sign();
+        DividedForMean(grad, x.NumberOfElements) * (x - y).Sign();
 }

@@ -78,5 +78,5 @@ internal sealed class MseLossFunction(Reduction reduction) : ElementwiseLossFunc
 
     protected override Tensor TargetGradient(Tensor x, Tensor y, Tensor grad, Tensor? inputGradient) => (y - x) * Norm(x) * grad;
 
-    private double Norm(Tensor x) => Reduction == Reduction.Mean ? 2.0 / x.NumberOfElements : 2.0;
+    private double Norm(Tensor x) => FactorForMean(2.0, x.NumberOfElements);
 }

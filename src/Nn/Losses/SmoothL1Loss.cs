@@ -99,6 +99,6 @@ internal sealed class SmoothL1LossFunction(Reduction reduction, double beta) : E
         double beta = Parameter;
         var d = x - y;
         var slope = Tensor.Where(d.Abs().Ge(beta), d.Sign(), d / beta);
-        return (Reduction == Reduction.Mean ? slope * (1.0 / x.NumberOfElements) : slope) * grad;
+        return ScaledForMean(slope, x.NumberOfElements) * grad;
     }
 }
