@@ -33,12 +33,8 @@ internal interface IElementwiseLoss
 internal abstract class ElementwiseLossFunction<TLoss>(Reduction reduction, double parameter = 0, Tensor? weight = null) : BuiltInFunction
     where TLoss : struct, IElementwiseLoss
 {
-    protected Reduction Reduction => reduction;
-
     /// <summary>The loss's option (δ, β), as given.</summary>
     protected double Parameter => parameter;
-
-    protected Tensor? Weight => weight;
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
