@@ -33,9 +33,11 @@ public sealed class BCEWithLogitsLoss : WeightedLoss
     /// <exception cref="ArgumentException">weight or posWeight is not Float32 or Float64.</exception>
     /// <exception cref="ArgumentOutOfRangeException">reduction is not a defined value.</exception>
     public BCEWithLogitsLoss(Tensor? weight = null, Tensor? posWeight = null, Reduction reduction = Reduction.Mean)
-        : base(weight, reduction)
+        : base(weight, reduction, loss =>
+        {
+            if (posWeight is not null) LossChecks.Float(posWeight, loss, nameof(posWeight));
+        })
     {
-        if (posWeight is not null) LossChecks.Float(posWeight, nameof(BCEWithLogitsLoss), nameof(posWeight));
         PosWeight = posWeight;
     }
 

@@ -11,7 +11,14 @@ public abstract class Loss
     /// <param name="reduction">How to reduce the per-element losses.</param>
     /// <exception cref="ArgumentOutOfRangeException">reduction is not a defined value (the message names the loss type).</exception>
     protected Loss(Reduction reduction)
+        : this(reduction, checkFirst: null)
     {
+    }
+
+    /// <summary>Runs <paramref name="checkFirst"/> (given the loss type's name), then checks and keeps the reduction: the order of the checks the losses had before these bases.</summary>
+    private protected Loss(Reduction reduction, Action<string>? checkFirst)
+    {
+        checkFirst?.Invoke(GetType().Name);
         LossChecks.Reduction(reduction, GetType().Name);
         Reduction = reduction;
     }
@@ -39,16 +46,28 @@ public abstract class WeightedLoss : Loss
     /// <exception cref="ArgumentException">weight is not Float32 or Float64, or, with <paramref name="perClass"/>, not 1-D.</exception>
     /// <exception cref="ArgumentOutOfRangeException">reduction is not a defined value.</exception>
     protected WeightedLoss(Tensor? weight, Reduction reduction, bool perClass = false)
-        : base(reduction)
+        : base(reduction, loss => CheckWeight(weight, perClass, loss))
     {
-        if (weight is not null)
-        {
-            string loss = GetType().Name;
-            LossChecks.Float(weight, loss, nameof(weight));
-            if (perClass && weight.Rank != 1)
-                throw new ArgumentException($"{loss}: weight must be 1-D, one entry per class; got shape {LossChecks.Format(weight)}.", nameof(weight));
-        }
         Weight = weight;
+    }
+
+    /// <summary>As the protected constructor, with <paramref name="checkAfterWeight"/> run between the weight's check and the reduction's.</summary>
+    private protected WeightedLoss(Tensor? weight, Reduction reduction, Action<string> checkAfterWeight)
+        : base(reduction, loss =>
+        {
+            CheckWeight(weight, false, loss);
+            checkAfterWeight(loss);
+        })
+    {
+        Weight = weight;
+    }
+
+    private static void CheckWeight(Tensor? weight, bool perClass, string loss)
+    {
+        if (weight is null) return;
+        LossChecks.Float(weight, loss, nameof(weight));
+        if (perClass && weight.Rank != 1)
+            throw new ArgumentException($"{loss}: weight must be 1-D, one entry per class; got shape {LossChecks.Format(weight)}.", nameof(weight));
     }
 
     /// <summary>The rescaling weight (of each element, or of each class), or null.</summary>
