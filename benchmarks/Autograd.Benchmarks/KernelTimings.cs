@@ -73,8 +73,8 @@ public static class KernelTimings
         Report("LogSumExp + log p 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.LogSumExp<float>(lf, layout, max, logSum, logp)));
         Report("LogSoftmax 1797x10", () => ClassificationLossKernels.LogSoftmax<float>(lf, layout, max, logSum, logp));
         Report("Nll 1797x10", () => ClassificationLossKernels.Nll<float>(lf, layout, target.Buffer<long>(), [], -100, max, logSum, []));
-        Report("CE input gradient 1797x10", () => ClassificationLossKernels.IndexTargetsInputGradient<float>(layout, target.Buffer<long>(), [], -100, [-1f / 1797], logp, d));
-        Report("CE input gradient 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.IndexTargetsInputGradient<float>(layout, target.Buffer<long>(), [], -100, [-1f / 1797], logp, d)));
+        Report("CE input gradient 1797x10", () => ClassificationLossKernels.UniformRows<float>(target.Buffer<long>(), 10, [-1f / 1797], [], -100, logp, d));
+        Report("CE input gradient 1797x10, 1 thread", OneThread(() => ClassificationLossKernels.UniformRows<float>(target.Buffer<long>(), 10, [-1f / 1797], [], -100, logp, d)));
         Report("Sleef exp 17970", () => SleefFloat.Exp(logp, d));
         Report("Gemm 1797x64 . (10x64)T", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y));
         Report("Gemm 1797x64 . (10x64)T, 2 threads", () => MatMulKernel.Gemm(false, true, 1797, 10, 64, x64.Buffer<float>(), w.Buffer<float>(), y, false, KernelWidth.Current, 2, 0));

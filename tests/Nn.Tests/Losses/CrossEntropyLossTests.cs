@@ -1,4 +1,3 @@
-using Autograd.Nn.Tests.FunctionalForms;
 using NUnit.Framework;
 using Shouldly;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using NUnit.Framework;
 
-namespace Autograd.Nn.Tests.Functional;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>One tensor of a loss fixture: its shape and flat values (non-finite ones written as strings).</summary>
 public sealed record LossFixtureTensor(int[] Shape, double[] Data)

@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace Autograd.Nn.Tests.Functional;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// BinaryCrossEntropy and BinaryCrossEntropyWithLogits against PyTorch 1.13 (fixtures from

@@ -1,7 +1,7 @@
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>Every bad input of CrossEntropy and NllLoss fails first, with a message that names the argument and the shapes or values at fault.</summary>
 [TestFixture]

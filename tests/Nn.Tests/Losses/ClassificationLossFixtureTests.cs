@@ -2,7 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>One call of cross_entropy or nll_loss recorded by tools/gen_classification_loss_fixtures.py (see its docstring).</summary>
 public sealed record ClassificationCase(

@@ -2,7 +2,7 @@ using NUnit.Framework;
 using Shouldly;
 using F = Autograd.Nn.Functional;
 
-namespace Autograd.Nn.Tests.Functional;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// MseLoss, L1Loss, HuberLoss and SmoothL1Loss: the fused ops against the same losses written with

@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace Autograd.Nn.Tests.Functional;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// MseLoss, L1Loss, HuberLoss and SmoothL1Loss against PyTorch 1.13 (fixtures from

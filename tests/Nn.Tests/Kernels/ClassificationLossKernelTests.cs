@@ -2,7 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Kernels;
 
 /// <summary>
 /// The PyTorch numerics the fused forward reproduces, checked bit for bit against values recorded

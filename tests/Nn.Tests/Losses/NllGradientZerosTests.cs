@@ -2,7 +2,7 @@ using NUnit.Framework;
 using Shouldly;
 using F = Autograd.Nn.Functional;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// The zeros of NLLLoss's gradient carry PyTorch's signs: it writes w[t] · (-(g / Σw)) into a

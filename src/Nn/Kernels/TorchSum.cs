@@ -94,4 +94,10 @@ internal static class TorchSum
         }
         return acc[0] + acc[1] + acc[2] + acc[3];
     }
+
+    /// <summary><c>d[k] = </c><see cref="ReduceAll{T}"/> of row k of <paramref name="a"/>, rows of <paramref name="columns"/> elements.</summary>
+    public static void ReduceAllRows<T>(ReadOnlySpan<T> a, int columns, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < d.Length; k++) d[k] = ReduceAll(a.Slice(k * columns, columns));
+    }
 }

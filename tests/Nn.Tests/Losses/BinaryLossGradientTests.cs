@@ -1,7 +1,7 @@
 using NUnit.Framework;
 using F = Autograd.Nn.Functional;
 
-namespace Autograd.Nn.Tests.Functional;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// The fused BCE ops against the same losses written with primitive tensor ops (whose gradients

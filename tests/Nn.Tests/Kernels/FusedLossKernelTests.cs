@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Kernels;
 
 /// <summary>
 /// The fused loss kernels against the code they replace: the 8-rows-at-a-time log-sum-exp and the
@@ -170,7 +170,7 @@ public sealed class FusedLossKernelTests
                     {
                         var layout = ClassificationChecks.Check("CrossEntropy", x, target, null, -100, Reduction.Mean, 0, allowProbabilities: true);
                         var logp = LogSoftmax<float>(x, layout, target, null, -100, out double total);
-                        var a = ClassificationGradients.IndexTargets(layout, DType.Float32, target, null, null, -100, Reduction.Mean, 0, Tensor.Scalar(0.75f), total, 0, positions);
+                        var a = ClassificationGradients.IndexTargets(layout, DType.Float32, target, null, null, -100, new ClassReduction(Reduction.Mean), 0, Tensor.Scalar(0.75f), total, 0, positions);
                         var p = ClassificationGradients.ExpConstant(logp);
                         ShouldBeBitwise(grad, (a - p * a.Sum(1, keepDim: true)).ToArray<float>(), $"dx vs tensor formula, threads={threads}");
                     }
@@ -283,7 +283,7 @@ public sealed class FusedLossKernelTests
             int counted = t.Count(v => v != ignoreIndex);
             var gg = reduction == Reduction.None && layout.ClassDim == 1 ? g.Unsqueeze(1) : g;
             // As CrossEntropyFunction passes them: Σw as the forward added it, and 0 for the smoothing Σw.
-            var a = ClassificationGradients.IndexTargets(layout, dtype, target, weight, null, ignoreIndex, reduction, 0, gg, total, 0, counted);
+            var a = ClassificationGradients.IndexTargets(layout, dtype, target, weight, null, ignoreIndex, new ClassReduction(reduction), 0, gg, total, 0, counted);
             var p = ClassificationGradients.ExpConstant(logp);
             expected = a - p * a.Sum(layout.ClassDim, keepDim: true);
         }

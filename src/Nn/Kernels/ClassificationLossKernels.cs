@@ -331,70 +331,61 @@ internal static class ClassificationLossKernels
         typeof(T) == typeof(float) ? T.CreateTruncating(SleefFloat.Log(float.CreateTruncating(x))) : T.Log(x);
 
     /// <summary>
-    /// The input gradient of cross entropy with class-index targets and no label smoothing, for
-    /// the classes on the last dim (Inner = 1), in one pass: <c>d = a - e^logp · Σ_c a</c> with
-    /// <c>a[k, t_k] = w[t_k] · s_k</c> and <c>a[k, c] = +0</c> elsewhere (as the <c>Where</c> of the
-    /// tensor formula: PyTorch's zeroed gradient, not <c>0 · s_k</c>).
-    /// The same operations, in the same order, as <see cref="ClassificationGradients.IndexTargets"/>
-    /// followed by the log-softmax backward, so the bits are the same.
-    /// </summary>
-    /// <remarks><paramref name="s"/> is -g (divided by Σw for the mean) per position, or one value for all positions.</remarks>
-    public static void IndexTargetsInputGradient<T>(ClassLayout l, ReadOnlySpan<long> target, ReadOnlySpan<T> weight, long ignoreIndex,
-        ReadOnlySpan<T> s, ReadOnlySpan<T> logp, Span<T> d)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (l.Inner != 1) throw new ArgumentException("The fused gradient needs the classes on the last dim.", nameof(l));
-        int classes = l.Classes;
-        if (typeof(T) == typeof(float) && s.Length == 1 && weight.IsEmpty && s[0] != T.Zero && !target.Contains(ignoreIndex))
-        {
-            // Every row has the same s and counts: one pass over the flat array.
-            UniformRows(target, classes, float.CreateTruncating(s[0]),
-                MemoryMarshal.Cast<T, float>(logp), MemoryMarshal.Cast<T, float>(d));
-            return;
-        }
-        Exp(logp, d); // p, as ClassificationGradients.ExpConstant
-        Span<T> a = classes <= 256 ? stackalloc T[classes] : new T[classes];
-        for (int k = 0; k < l.Positions; k++)
-        {
-            T sk = s.Length == 1 ? s[0] : s[k];
-            long t = target[k];
-            bool counted = t != ignoreIndex;
-            T v = counted ? (weight.IsEmpty ? T.One : weight[(int)t]) * sk : T.Zero;
-            // Σ_c a adds zeros to v, exact in any order unless v is itself a zero: then the sign
-            // of the sum depends on the order, so add up the row as the tensor formula does.
-            T sum = v;
-            if (!counted || v == T.Zero)
-            {
-                a.Fill(T.Zero);
-                if (counted) a[(int)t] = v;
-                sum = TorchSum.ReduceAll<T>(a); // as ClassificationGradients.RowSumsConstant
-            }
-            var row = d.Slice(k * classes, classes);
-            T pt = counted ? row[(int)t] : T.Zero;
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var zv = Vector<T>.Zero; // +0 - p · Σa, as the tensor formula's +0 entries
-                var sumv = new Vector<T>(sum);
-                for (; c + Vector<T>.Count <= row.Length; c += Vector<T>.Count)
-                    (zv - new Vector<T>(row[c..]) * sumv).CopyTo(row[c..]);
-            }
-            for (; c < row.Length; c++) row[c] = T.Zero - row[c] * sum;
-            if (counted) row[(int)t] = v - pt * sum;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="IndexTargetsInputGradient{T}"/> when every row has the same s, no weights and no
-    /// ignored target: then a = s at each target (its row sum is s) and +0 elsewhere, so
-    /// <c>d = +0 - p · s</c>, and <c>s - p · s</c> at the targets, in one pass a vector
-    /// at a time (p = e^logp by Sleef's exp, whose vector and scalar forms agree bit for bit).
+    /// The input gradient of cross entropy (CrossEntropyFunction.SoftmaxMinusOneHot) when every row
+    /// has the same s, no weights and no ignored target (Float32): then a = s at each target (its row
+    /// sum is s) and +0 elsewhere, so <c>d = +0 - p · s</c>, and <c>s - p · s</c> at the targets,
+    /// in one pass a vector at a time (p = e^logp by Sleef's exp, whose vector and scalar forms agree
+    /// bit for bit). False, with nothing written, in any other case.
     /// </summary>
     /// <remarks>
+    /// <paramref name="s"/> is -g (divided by Σw for the mean), one value for all positions.
     /// Rows are independent: with at least <see cref="SleefRows.MinParallelElements"/> elements they
     /// are split over <see cref="Threading.NumThreads"/> threads, which changes no bit.
     /// </remarks>
-    private static unsafe void UniformRows(ReadOnlySpan<long> target, int classes, float s, ReadOnlySpan<float> logp, Span<float> d)
+    public static bool UniformRows<T>(ReadOnlySpan<long> target, int classes, ReadOnlySpan<T> s, ReadOnlySpan<T> weight, long ignoreIndex,
+        ReadOnlySpan<T> logp, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) != typeof(float) || s.Length != 1 || !weight.IsEmpty || s[0] == T.Zero || target.Contains(ignoreIndex)) return false;
+        UniformRowsFloat(target, classes, float.CreateTruncating(s[0]), MemoryMarshal.Cast<T, float>(logp), MemoryMarshal.Cast<T, float>(d));
+        return true;
+    }
+
+    /// <summary>
+    /// Σ_c a of a row that is <paramref name="a"/> at class <paramref name="t"/> (none when
+    /// t &lt; 0) and +0 elsewhere: a itself, unless a is a zero. Then the sign of the sum depends on
+    /// the order, so the row is added up as the log-softmax backward adds it (<see cref="TorchSum.ReduceAll{T}"/>).
+    /// </summary>
+    /// <param name="a">The row's one entry.</param>
+    /// <param name="t">Its class, or -1 for a row of zeros.</param>
+    /// <param name="scratch">A row's worth of scratch.</param>
+    public static T OneHotSum<T>(T a, long t, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t >= 0 && a != T.Zero) return a;
+        scratch.Fill(T.Zero);
+        if (t >= 0) scratch[(int)t] = a;
+        return TorchSum.ReduceAll<T>(scratch);
+    }
+
+    /// <summary>
+    /// <c>row[c] = +0 - row[c] · s</c>, a vector at a time: +0 where the product is +0 (PyTorch's
+    /// gradient starts from zeros), where <c>-(row[c] · s)</c> would give -0.
+    /// </summary>
+    public static void ZeroMinusScaled<T>(Span<T> row, T s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var zv = Vector<T>.Zero;
+            var sv = new Vector<T>(s);
+            for (; c + Vector<T>.Count <= row.Length; c += Vector<T>.Count)
+                (zv - new Vector<T>(row[c..]) * sv).CopyTo(row[c..]);
+        }
+        for (; c < row.Length; c++) row[c] = T.Zero - row[c] * s;
+    }
+
+    /// <summary><see cref="UniformRows{T}"/> on float spans.</summary>
+    private static unsafe void UniformRowsFloat(ReadOnlySpan<long> target, int classes, float s, ReadOnlySpan<float> logp, Span<float> d)
     {
         int n = logp.Length;
         if (d.Length < n || (long)target.Length * classes != n) throw new ArgumentException("Spans of different lengths.");
@@ -420,7 +411,7 @@ internal static class ClassificationLossKernels
         return Math.Min(rows, r - r % step);
     }
 
-    /// <summary>The loop of <see cref="UniformRows"/> over rows [r0, r1) (pointers valid while the caller's spans are pinned).</summary>
+    /// <summary>The loop of <see cref="UniformRowsFloat"/> over rows [r0, r1) (pointers valid while the caller's spans are pinned).</summary>
     private readonly unsafe struct UniformRowRange(long* target, int classes, float s, float* logp, float* d)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,7 +1,7 @@
 using NUnit.Framework;
 using Shouldly;
 
-namespace Autograd.Nn.Tests.FunctionalForms;
+namespace Autograd.Nn.Tests.Losses;
 
 /// <summary>
 /// The classification losses written with primitive ops (LogSoftmax, Gather, weights, Sum): the
