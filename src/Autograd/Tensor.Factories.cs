@@ -71,7 +71,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         int rows = data.GetLength(0), cols = data.GetLength(1);
-        var t = Empty([rows, cols], dtype);
+        var t = Zeroed([rows, cols], dtype);
         var dst = t.Buffer<T>();
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++)
@@ -111,7 +111,7 @@ public sealed partial class Tensor
             if (d < 0) throw new ArgumentException($"Shape {Shapes.Format(shape)} has a negative dimension.", nameof(shape));
         if (dtype == DType.Int64 && (!double.IsFinite(value) || value >= 9.2233720368547758e18 || value < -9.2233720368547758e18))
             throw new ArgumentException($"Value {value} cannot be converted to Int64 without overflow.", nameof(value));
-        var t = Empty((int[])shape.Clone(), dtype);
+        var t = Zeroed((int[])shape.Clone(), dtype);
         if (value != 0) t.Fill(value);
         return t;
     }
@@ -144,7 +144,7 @@ public sealed partial class Tensor
         if (count > Array.MaxLength)
             throw new ArgumentException($"Arange: [{start}, {end}) with step {step} would have {count} elements, more than the {Array.MaxLength} a tensor can hold.", nameof(end));
         int n = (int)count;
-        var t = Empty([n], dtype);
+        var t = Zeroed([n], dtype);
         for (int i = 0; i < n; i++) t.SetFlat(i, start + i * step);
         return t;
     }
@@ -153,7 +153,7 @@ public sealed partial class Tensor
     public static Tensor Eye(int n, DType dtype = DType.Float32)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "Eye needs n >= 0.");
-        var t = Empty([n, n], dtype);
+        var t = Zeroed([n, n], dtype);
         for (int i = 0; i < n; i++) t.SetFlat(i * n + i, 1);
         return t;
     }

@@ -202,13 +202,13 @@ public sealed class OptimizerTests
         var optimizer = create([a, b]);
         (a * a).Sum().Backward();
         var grad = a.Grad!;
-        int version = grad.Version.Value;
+        int version = grad.Storage.Version;
 
         optimizer.ZeroGrad();
 
         a.Grad.ShouldBeSameAs(grad);
         grad.ToArray<double>().ShouldBe([0.0, 0.0, 0.0]);
-        grad.Version.Value.ShouldBeGreaterThan(version);
+        grad.Storage.Version.ShouldBeGreaterThan(version);
         b.Grad.ShouldBeNull(); // a parameter without a gradient keeps none
 
         // The next backward accumulates into the zeroed tensor: a fresh gradient, not the sum of two.
@@ -270,7 +270,7 @@ public sealed class OptimizerTests
         var optimizer = create([a, b]);
         a.Grad = Tensor.FromArray(new double[] { 0.1, 0.2, -0.3 }, 3);
         b.Grad = Tensor.FromArray(new float[] { 1, -1 }, 2);
-        int va = a.Version.Value, vb = b.Version.Value;
+        int va = a.Storage.Version, vb = b.Storage.Version;
 
         optimizer.Step();
 
@@ -280,8 +280,8 @@ public sealed class OptimizerTests
             p.RequiresGrad.ShouldBeTrue();
             p.GradFnName.ShouldBeNull();
         }
-        a.Version.Value.ShouldBe(va + 1);
-        b.Version.Value.ShouldBe(vb + 1);
+        a.Storage.Version.ShouldBe(va + 1);
+        b.Storage.Version.ShouldBe(vb + 1);
         a.ToArray<double>().ShouldNotBe([1.0, -2.0, 3.0]);
         b.ToArray<float>().ShouldNotBe([0.5f, 0.25f]);
     }
@@ -306,12 +306,12 @@ public sealed class OptimizerTests
         var b = Param(3, 4);
         var optimizer = create([a, b]);
         a.Grad = Tensor.FromArray(new double[] { 1, 1 }, 2);
-        int vb = b.Version.Value;
+        int vb = b.Storage.Version;
 
         optimizer.Step();
 
         b.ToArray<double>().ShouldBe([3.0, 4.0]);
-        b.Version.Value.ShouldBe(vb);
+        b.Storage.Version.ShouldBe(vb);
     }
 
     [Test]

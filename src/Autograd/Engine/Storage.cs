@@ -17,9 +17,6 @@ internal sealed class Storage
     /// <summary>The version: bumped on every in-place write, so a backward pass that saved a tensor detects the change.</summary>
     public int Version;
 
-    /// <summary>The version under its earlier name (<c>tensor.Version.Value</c>, from when this type was the version counter).</summary>
-    internal int Value => Version;
-
     /// <summary>The array, until it is recycled or dropped.</summary>
     internal Array? Array;
 

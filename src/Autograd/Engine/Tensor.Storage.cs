@@ -10,9 +10,6 @@ public sealed partial class Tensor
     /// <summary>The memory this tensor shares with its views: the array, version counter and holds.</summary>
     internal readonly Storage Storage;
 
-    /// <summary>The storage under its earlier name (<c>Version.Value</c> is the version counter).</summary>
-    internal Storage Version => Storage;
-
     /// <summary>
     /// A tensor over <paramref name="data"/>. With <paramref name="storage"/> it is a view: it shares
     /// that storage (data, version counter, holds), and <paramref name="data"/> must be its array.
@@ -117,7 +114,7 @@ public sealed partial class Tensor
     /// A zeroed tensor. Large arrays come from <see cref="BufferPool"/> when a disposed tensor left
     /// one of this length (cleared here), else fresh.
     /// </summary>
-    internal static Tensor Empty(int[] shape, DType dtype)
+    internal static Tensor Zeroed(int[] shape, DType dtype)
     {
         DTypeExtensions.Check(dtype);
         int n = Shapes.Size(shape);
@@ -130,10 +127,10 @@ public sealed partial class Tensor
         return new Tensor(data, shape, owned: true);
     }
 
-    internal Tensor EmptyLike(int[]? shape = null) => Empty(shape ?? (int[])Dims.Clone(), DType);
+    internal Tensor ZeroedLike(int[]? shape = null) => Zeroed(shape ?? (int[])Dims.Clone(), DType);
 
     /// <summary>
-    /// Like <see cref="Empty"/> but the elements are not zeroed first (large arrays skip the
+    /// Like <see cref="Zeroed"/> but the elements are not zeroed first (large arrays skip the
     /// clearing pass): only for results whose every element the caller writes. Inside a backward
     /// pass that is not recorded the array comes from <see cref="BufferPool"/> and goes back at the
     /// end of the pass; elsewhere it is a recycled array of a disposed tensor when the pool has one

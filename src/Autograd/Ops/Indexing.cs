@@ -19,7 +19,7 @@ public sealed partial class Tensor
         // A 0-d input or index acts as shape [1] (as PyTorch); the result takes the index's shape.
         if (Rank == 0 || index.Rank == 0)
             return (Rank == 0 ? Reshape(1) : this).Gather(d, index.Rank == 0 ? index.Reshape(1) : index).Reshape(index.Dims);
-        var r = Empty((int[])index.Dims.Clone(), DType);
+        var r = Zeroed((int[])index.Dims.Clone(), DType);
         GatherScatter(this, index, d, r, scatterAdd: false);
         return Tape.Record(r, "Gather", [this], g => [g.ScatterAddInto(Dims, d, index)], index);
     }
@@ -27,7 +27,7 @@ public sealed partial class Tensor
     /// <summary>zeros(shape) with this tensor added at <paramref name="index"/> along dim: the adjoint of Gather.</summary>
     internal Tensor ScatterAddInto(int[] shape, int d, Tensor index)
     {
-        var r = Empty((int[])shape.Clone(), DType);
+        var r = Zeroed((int[])shape.Clone(), DType);
         GatherScatter(r, index, d, this, scatterAdd: true);
         return Tape.Record(r, "ScatterAdd", [this], g => [g.Gather(d, index)], index);
     }
@@ -67,7 +67,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(condition);
         (a, b) = Promote(a, b, BinaryKind.Add);
         var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Dims, a.Dims), b.Dims);
-        var r = Empty(shape, a.DType);
+        var r = Zeroed(shape, a.DType);
         var mask = ConditionMask(condition, shape);
         DTypeDispatch.Run(r.DType, new WhereCall(mask, a, b, r));
         var cond = condition.Detach();

@@ -9,7 +9,7 @@ public sealed partial class Tensor
     /// <summary>The sum of all elements (0-d). d/dx = 1 for every element.</summary>
     public Tensor Sum()
     {
-        var r = Empty([], DType);
+        var r = Zeroed([], DType);
         DTypeDispatch.Run(DType, new SumAllCall(this, r));
         return Tape.Record(r, "Sum", [this], g => [g.Expand(Dims)]);
     }
@@ -84,7 +84,7 @@ public sealed partial class Tensor
     /// <summary>A 0/1 tensor marking the elements of <paramref name="x"/> equal to <paramref name="value"/> (the NaNs when it is NaN), and how many there are.</summary>
     private static (Tensor Mask, double Count) TieMask(Tensor x, double value)
     {
-        var mask = Empty((int[])x.Dims.Clone(), DType.Int64);
+        var mask = Zeroed((int[])x.Dims.Clone(), DType.Int64);
         DTypeDispatch.Run(x.DType, new TieMaskCall(x, value, mask));
         return (mask, ReduceKernels.SumAll<long>(mask.Buffer<long>()));
     }
@@ -110,7 +110,7 @@ public sealed partial class Tensor
         if (Rank == 0) return Scalar(0L);
         if (Dims[d] == 0) throw new ArgumentException($"Cannot take the {(max ? "max" : "min")} of an empty dimension {d} (shape {Shapes.Format(Dims)}).");
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
-        var r = Empty(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType.Int64);
+        var r = Zeroed(keepDim ? Shapes.With(Dims, d, 1) : Shapes.Remove(Dims, d), DType.Int64);
         DTypeDispatch.Run(DType, new ArgExtremeCall(this, outer, size, inner, r, max));
         return r;
     }

@@ -48,7 +48,7 @@ public sealed partial class Tensor
         }
         if (Shapes.Size(target) != NumberOfElements)
             throw new ArgumentException($"Shape {Shapes.Format(shape)} is invalid for a tensor of shape {Shapes.Format(Dims)} ({NumberOfElements} elements).", nameof(shape));
-        var r = new Tensor(Data, target, Version);
+        var r = new Tensor(Data, target, Storage);
         return Tape.Record(r, "Reshape", [this], g => [g.Reshape(Dims)]);
     }
 
@@ -141,7 +141,7 @@ public sealed partial class Tensor
     /// <summary>The adjoint of Narrow: this tensor placed at [start, start + length) of zeros of size <paramref name="size"/> along dim.</summary>
     private Tensor PadSlice(int d, int start, int size)
     {
-        var r = Empty(Shapes.With(Dims, d, size), DType);
+        var r = Zeroed(Shapes.With(Dims, d, size), DType);
         var (outer, _, inner) = Shapes.SplitAt(r.Dims, d);
         CopySlice(r, this, outer, size, inner, start, Dims[d], scatter: true);
         int length = Dims[d];
@@ -175,7 +175,7 @@ public sealed partial class Tensor
             total += t.Dims[d];
         }
         var inputs = tensors.Select(t => t.To(dtype)).ToArray();
-        var r = Empty(Shapes.With(first.Dims, d, total), dtype);
+        var r = Zeroed(Shapes.With(first.Dims, d, total), dtype);
         var (outer, _, inner) = Shapes.SplitAt(r.Dims, d);
         int offset = 0;
         var offsets = new int[inputs.Length];

@@ -56,7 +56,7 @@ public sealed class TensorDataset
     {
         int[] shape = (int[])t.Dims.Clone();
         shape[0] = count;
-        var batch = Tensor.Empty(shape, t.DType);
+        var batch = Tensor.Zeroed(shape, t.DType);
         int rowSize = t.Dims[0] == 0 ? 0 : t.NumberOfElements / t.Dims[0];
         for (int j = 0; j < count; j++)
             Array.Copy(t.Data, (long)order[start + j] * rowSize, batch.Data, (long)j * rowSize, rowSize);

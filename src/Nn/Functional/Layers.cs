@@ -182,7 +182,7 @@ public static partial class Functional
         if (!training || p == 0 || input.NumberOfElements == 0) return input;
         if (p == 1) return input * Tensor.Scalar(0, input.DType);
 
-        var mask = Tensor.Empty((int[])input.Dims.Clone(), input.DType);
+        var mask = Tensor.Zeroed((int[])input.Dims.Clone(), input.DType);
         double keep = 1 - p;
         (generator ?? Generator.Default).Locked(g =>
         {

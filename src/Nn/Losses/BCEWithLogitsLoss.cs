@@ -207,7 +207,7 @@ internal sealed class LogSigmoidFunction : BuiltInFunction
     {
         var z = inputs[0];
         SaveForBackward(z);
-        var result = Tensor.Empty((int[])z.Dims.Clone(), z.DType);
+        var result = Tensor.Zeroed((int[])z.Dims.Clone(), z.DType);
         if (z.DType == DType.Float32)
         {
             float[] x = z.Buffer<float>(), r = result.Buffer<float>();

@@ -139,7 +139,7 @@ internal static class ClassificationGradients
     /// <summary>A constant of the input's shape: w[t] (1 without weights) at each non-ignored target, 0 elsewhere.</summary>
     private static Tensor TargetWeights(ClassLayout layout, Tensor target, Tensor? weight, long ignoreIndex, int[] shape, DType dtype)
     {
-        var r = Tensor.Empty(shape, dtype);
+        var r = Tensor.Zeroed(shape, dtype);
         if (dtype == DType.Float32)
             ClassificationLossKernels.ScatterTargetWeights<float>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<float>(), ignoreIndex, r.Buffer<float>());
         else
@@ -159,7 +159,7 @@ internal static class ClassificationGradients
     /// <summary>e^x elementwise, as a constant, with the exp of PyTorch's kernels (see ClassificationLossKernels.Exp).</summary>
     public static Tensor ExpConstant(Tensor x)
     {
-        var r = Tensor.Empty((int[])x.Dims.Clone(), x.DType);
+        var r = Tensor.Zeroed((int[])x.Dims.Clone(), x.DType);
         if (x.DType == DType.Float32) ClassificationLossKernels.Exp<float>(x.Buffer<float>(), r.Buffer<float>());
         else ClassificationLossKernels.Exp<double>(x.Buffer<double>(), r.Buffer<double>());
         return r;
@@ -175,7 +175,7 @@ internal static class ClassificationGradients
         var shape = (int[])a.Dims.Clone();
         int classes = shape[^1];
         shape[^1] = 1;
-        var r = Tensor.Empty(shape, a.DType);
+        var r = Tensor.Zeroed(shape, a.DType);
         if (a.DType == DType.Float32) TorchSum.ReduceAllRows<float>(a.Buffer<float>(), classes, r.Buffer<float>());
         else TorchSum.ReduceAllRows<double>(a.Buffer<double>(), classes, r.Buffer<double>());
         return r;

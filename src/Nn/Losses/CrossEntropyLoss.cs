@@ -156,7 +156,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         var logSum = BufferPool.Rent<T>(n);
         ClassificationLossKernels.LogSumExp(x, layout, max, logSum, logpOut is null ? [] : logpOut.Buffer<T>());
 
-        var result = Tensor.Empty(_reduce.ResultShape(layout), inputs[0].DType);
+        var result = Tensor.Zeroed(_reduce.ResultShape(layout), inputs[0].DType);
         if (layout.Probabilities) ProbabilityTargetsLoss(x, inputs[1].Buffer<T>(), w, max, logSum, result.Buffer<T>());
         else IndexTargetsLoss(x, inputs[1].Buffer<long>(), w, max, logSum, result.Buffer<T>());
         BufferPool.Return(max);

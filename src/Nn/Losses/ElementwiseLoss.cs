@@ -182,7 +182,7 @@ internal sealed class LossReduction<T> where T : unmanaged, IFloatingPointIeee75
         _count = Shapes.Size(shape);
         if (reduction == Reduction.None)
         {
-            _elements = Tensor.Empty((int[])shape.Clone(), typeof(T) == typeof(float) ? DType.Float32 : DType.Float64);
+            _elements = Tensor.Zeroed((int[])shape.Clone(), typeof(T) == typeof(float) ? DType.Float32 : DType.Float64);
             _buffer = _elements.Buffer<T>();
         }
     }
@@ -205,7 +205,7 @@ internal sealed class LossReduction<T> where T : unmanaged, IFloatingPointIeee75
         if (_elements is not null) return _elements;
         // A non-finite sum (an infinite or NaN loss) makes the compensation meaningless.
         T sum = T.CreateTruncating(double.IsFinite(_sum) ? _sum + _compensation : _sum);
-        var result = Tensor.Empty([], typeof(T) == typeof(float) ? DType.Float32 : DType.Float64);
+        var result = Tensor.Zeroed([], typeof(T) == typeof(float) ? DType.Float32 : DType.Float64);
         result.Buffer<T>()[0] = _reduction == Reduction.Mean ? sum / T.CreateTruncating(_count) : sum;
         return result;
     }

@@ -108,7 +108,7 @@ internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Redu
         ReadOnlySpan<T> w = inputs.Count > 2 ? inputs[2].Buffer<T>() : [];
         _counted = 0;
         foreach (long v in t) if (v != ignoreIndex) _counted++;
-        var result = Tensor.Empty(_reduce.ResultShape(layout), inputs[0].DType);
+        var result = Tensor.Zeroed(_reduce.ResultShape(layout), inputs[0].DType);
         if (_reduce.PerPosition)
         {
             ClassificationLossKernels.Nll(inputs[0].Buffer<T>(), layout, t, w, ignoreIndex, [], [], result.Buffer<T>());

@@ -83,7 +83,7 @@ public sealed class ConcurrentBackwardTests
             x.Grad!.ToArray<float>().ShouldBe(expected, $"round {round}: a pass's gradient was lost or added twice");
 
             loss.Backward(); // frees the graph
-            x.Version.Holds.ShouldBe(1, $"round {round}: the leaf's storage has a wrong hold count");
+            x.Storage.Holds.ShouldBe(1, $"round {round}: the leaf's storage has a wrong hold count");
             x.ToArray<float>().ShouldBe(Values(), $"round {round}: the leaf's values were overwritten");
         }
     }
@@ -104,7 +104,7 @@ public sealed class ConcurrentBackwardTests
             if (passes > 1) overlapped++;
             x.Grad!.ToArray<float>().ShouldBe(expected[passes], $"round {round}: {passes} passes ran");
 
-            x.Version.Holds.ShouldBe(1, $"round {round}: the graph's holds on the leaf were released {(x.Version.Holds < 1 ? "twice" : "not at all")}");
+            x.Storage.Holds.ShouldBe(1, $"round {round}: the graph's holds on the leaf were released {(x.Storage.Holds < 1 ? "twice" : "not at all")}");
             Scribble();
             x.ToArray<float>().ShouldBe(Values(), $"round {round}: the leaf's values were overwritten");
             Should.Throw<InvalidOperationException>(() => loss.Backward()).Message.ShouldContain("second time");

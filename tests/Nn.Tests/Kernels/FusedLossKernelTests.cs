@@ -343,7 +343,7 @@ public sealed class FusedLossKernelTests
         var max = new T[layout.Positions];
         var logSum = new T[layout.Positions];
         ClassificationLossKernels.LogSumExp<T>(x.Buffer<T>(), layout, max, logSum);
-        var logp = Tensor.Empty((int[])x.Dims.Clone(), x.DType);
+        var logp = Tensor.Zeroed((int[])x.Dims.Clone(), x.DType);
         ClassificationLossKernels.LogSoftmax<T>(x.Buffer<T>(), layout, max, logSum, logp.Buffer<T>());
         total = double.CreateChecked(ClassificationLossKernels.Nll<T>(x.Buffer<T>(), layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<T>(),
             ignoreIndex, max, logSum, []).TotalWeight);
