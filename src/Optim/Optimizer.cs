@@ -124,7 +124,7 @@ public abstract class Optimizer
     /// Updates every parameter that has a gradient, in place, by one step of the algorithm. Every
     /// parameter and gradient is checked first: a step that throws changes nothing.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's, or a parameter was replaced by <see cref="Autograd.Nn.Module.To"/> after this optimizer was created.</exception>
+    /// <exception cref="InvalidOperationException">A gradient's dtype differs from its parameter's, or a parameter was replaced by <c>Module.To</c> after this optimizer was created.</exception>
     /// <exception cref="ObjectDisposedException">A parameter or gradient was disposed.</exception>
     public abstract void Step();
 
@@ -141,13 +141,13 @@ public abstract class Optimizer
         for (int i = 0; i < _parameters.Length; i++) GradientOf(i);
     }
 
-    /// <summary>No parameter was replaced by <see cref="Autograd.Nn.Module.To"/> after this optimizer was created, and none, nor any gradient, was disposed.</summary>
+    /// <summary>No parameter was replaced by <c>Module.To</c> after this optimizer was created, and none, nor any gradient, was disposed.</summary>
     private void CheckUsable()
     {
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            if (Autograd.Nn.ReplacedParameters.ReplacedBy(p) is string by)
+            if (ReplacedParameters.ReplacedBy(p) is string by)
                 throw new InvalidOperationException(
                     $"{Describe(i)} was replaced by {by}: the model now holds a converted copy, and this optimizer still updates the old tensor. Create the optimizer after converting the model.");
             if (p.IsDisposed)

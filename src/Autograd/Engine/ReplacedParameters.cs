@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace Autograd.Nn;
+namespace Autograd;
 
 /// <summary>
-/// The parameter tensors that <see cref="Module.To"/> replaced by converted copies, so that an
+/// The parameter tensors that <c>Module.To</c> (Autograd.Nn) replaced by converted copies, so that an
 /// optimizer created before the conversion can refuse to step instead of silently updating
 /// tensors the model no longer uses (PyTorch keeps the Parameter objects and swaps their data;
 /// dtypes are immutable here). Weak: a replaced tensor nobody holds is collected as usual.
