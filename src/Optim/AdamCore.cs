@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Optim;
 
@@ -33,8 +34,7 @@ internal sealed class AdamCore(int parameterCount, double beta1, double beta2, d
 
     public void Update(int index, Tensor p, Tensor grad, double lr)
     {
-        if (p.DType == DType.Float32) Update<float>(index, p, grad, lr);
-        else Update<double>(index, p, grad, lr);
+        DTypeDispatch.RunFloat(p.DType, new UpdateCall(this, index, p, grad, lr));
     }
 
     private void Update<T>(int index, Tensor p, Tensor grad, double lr) where T : unmanaged, IFloatingPointIeee754<T>
@@ -67,5 +67,10 @@ internal sealed class AdamCore(int parameterCount, double beta1, double beta2, d
             Maximize: maximize);
         OptimKernels.Adam(p.Buffer<T>(), grad.Buffer<T>(), (T[])state.ExpAvg, (T[])state.ExpAvgSq,
             state.MaxExpAvgSq is null ? [] : (T[])state.MaxExpAvgSq, scalars);
+    }
+
+    private readonly struct UpdateCall(AdamCore core, int index, Tensor p, Tensor grad, double lr) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => core.Update<T>(index, p, grad, lr);
     }
 }

@@ -1,3 +1,6 @@
+using System.Numerics;
+using Autograd.Kernels;
+
 namespace Autograd.Optim;
 
 /// <summary>
@@ -94,13 +97,12 @@ public sealed class SGD : Optimizer
         {
             if (GradientOf(i) is not Tensor grad) continue;
             var p = Parameters[i];
-            if (p.DType == DType.Float32) Update<float>(i, p, grad);
-            else Update<double>(i, p, grad);
+            DTypeDispatch.RunFloat(p.DType, new UpdateCall(this, i, p, grad));
             p.BumpVersion();
         }
     }
 
-    private void Update<T>(int index, Tensor p, Tensor grad) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private void Update<T>(int index, Tensor p, Tensor grad) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool useMomentum = Momentum != 0;
         bool firstStep = useMomentum && _momentumBuffers[index] is null;
@@ -117,5 +119,10 @@ public sealed class SGD : Optimizer
             Nesterov: Nesterov,
             Maximize: Maximize);
         OptimKernels.Sgd(p.Buffer<T>(), grad.Buffer<T>(), buffer, firstStep, scalars);
+    }
+
+    private readonly struct UpdateCall(SGD sgd, int index, Tensor p, Tensor grad) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => sgd.Update<T>(index, p, grad);
     }
 }

@@ -14,6 +14,12 @@ internal interface IFloatKernelCall
     void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
+/// <summary>A kernel call at a floating-point element type that returns a value (a result tensor, say).</summary>
+internal interface IFloatKernelCall<TResult>
+{
+    TResult Run<T>() where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
 /// <summary>
 /// The one place that turns a tensor's <see cref="DType"/> into the element type of a kernel
 /// instantiation. The math files pass a small struct holding the call's arguments; as the struct
@@ -38,4 +44,11 @@ internal static class DTypeDispatch
         if (dtype == DType.Float32) call.Run<float>();
         else call.Run<double>();
     }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> at the element type of the floating-point <paramref name="dtype"/>
+    /// and returns what it returns.
+    /// </summary>
+    public static TResult RunFloat<TCall, TResult>(DType dtype, TCall call) where TCall : struct, IFloatKernelCall<TResult> =>
+        dtype == DType.Float32 ? call.Run<float>() : call.Run<double>();
 }

@@ -1,3 +1,6 @@
+using System.Numerics;
+using Autograd.Kernels;
+
 namespace Autograd.Nn;
 
 /// <summary>The functional forms of the layers: linear map, activations, dropout.</summary>
@@ -70,8 +73,7 @@ public static partial class Functional
 
         private static void AddToRows(Tensor y, Tensor bias)
         {
-            if (y.Data is float[] f) Kernels.BinaryKernels.AddToRows<float>(f, bias.Buffer<float>());
-            else Kernels.BinaryKernels.AddToRows<double>(y.Buffer<double>(), bias.Buffer<double>());
+            DTypeDispatch.RunFloat(y.DType, new AddToRowsCall(y, bias));
         }
     }
 
@@ -96,8 +98,7 @@ public static partial class Functional
         {
             int cols = g.Dims[1];
             var sums = Tensor.Uninitialized([cols], g.DType);
-            if (g.DType == DType.Float32) Kernels.ReduceKernels.SumRowsInDouble<float>(g.Buffer<float>(), cols, sums.Buffer<float>());
-            else Kernels.ReduceKernels.SumRowsInDouble<double>(g.Buffer<double>(), cols, sums.Buffer<double>());
+            DTypeDispatch.RunFloat(g.DType, new SumRowsCall(g, cols, sums));
             return sums;
         }
 
@@ -186,17 +187,7 @@ public static partial class Functional
         double keep = 1 - p;
         (generator ?? Generator.Default).Locked(g =>
         {
-            if (mask.Data is float[] f)
-            {
-                float scale = 1f / (float)keep;
-                for (int i = 0; i < f.Length; i++) f[i] = g.NextDouble() < keep ? scale : 0f;
-            }
-            else
-            {
-                var d = mask.Buffer<double>();
-                double scale = 1 / keep;
-                for (int i = 0; i < d.Length; i++) d[i] = g.NextDouble() < keep ? scale : 0.0;
-            }
+            DTypeDispatch.RunFloat(mask.DType, new DropoutMaskCall(g, keep, mask));
             return 0;
         });
         return input * mask;
@@ -206,5 +197,26 @@ public static partial class Functional
     {
         if (!(p >= 0 && p <= 1))
             throw new ArgumentOutOfRangeException(nameof(p), p, $"Dropout probability has to be between 0 and 1, but got {p}.");
+    }
+
+    private readonly struct AddToRowsCall(Tensor y, Tensor bias) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => BinaryKernels.AddToRows<T>(y.Buffer<T>(), bias.Buffer<T>());
+    }
+
+    private readonly struct SumRowsCall(Tensor g, int cols, Tensor sums) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ReduceKernels.SumRowsInDouble<T>(g.Buffer<T>(), cols, sums.Buffer<T>());
+    }
+
+    /// <summary>Dropout's mask: 1 / keep where a draw is below keep, else 0 (one draw per element, in order).</summary>
+    private readonly struct DropoutMaskCall(Generator g, double keep, Tensor mask) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var d = mask.Buffer<T>();
+            T scale = T.One / T.CreateTruncating(keep);
+            for (int i = 0; i < d.Length; i++) d[i] = g.NextDouble() < keep ? scale : T.Zero;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -112,7 +113,7 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
     {
         // The weights are saved too, so that an in-place change to them before backward is detected.
         SaveForBackward([inputs[0], inputs[1], .. new[] { weight, posWeight }.OfType<Tensor>()]);
-        return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
+        return DTypeDispatch.RunFloat<ComputeCall, Tensor>(inputs[0].DType, new(this, inputs[0], inputs[1]));
     }
 
     private Tensor Compute<T>(Tensor input, Tensor target) where T : unmanaged, IFloatingPointIeee754<T>
@@ -157,7 +158,7 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
         if (NeedsInputGrad(0) && !Tape.IsGradEnabled)
         {
             // The formula below in one pass when the backward is not itself recorded.
-            gradInput = x.DType == DType.Float32 ? FusedInputGradient<float>(x, y, grad) : FusedInputGradient<double>(x, y, grad);
+            gradInput = DTypeDispatch.RunFloat<FusedInputGradientCall, Tensor>(x.DType, new(this, x, y, grad));
         }
         else if (NeedsInputGrad(0))
         {
@@ -189,6 +190,16 @@ internal sealed class BinaryCrossEntropyWithLogitsFunction(Tensor? weight, Tenso
             grad.Buffer<T>(), reduction == Reduction.Mean);
         return r;
     }
+
+    private readonly struct ComputeCall(BinaryCrossEntropyWithLogitsFunction f, Tensor input, Tensor target) : IFloatKernelCall<Tensor>
+    {
+        public Tensor Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => f.Compute<T>(input, target);
+    }
+
+    private readonly struct FusedInputGradientCall(BinaryCrossEntropyWithLogitsFunction f, Tensor x, Tensor y, Tensor grad) : IFloatKernelCall<Tensor>
+    {
+        public Tensor Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => f.FusedInputGradient<T>(x, y, grad);
+    }
 }
 
 /// <summary>
@@ -208,18 +219,14 @@ internal sealed class LogSigmoidFunction : BuiltInFunction
         var z = inputs[0];
         SaveForBackward(z);
         var result = Tensor.Zeroed((int[])z.Dims.Clone(), z.DType);
-        if (z.DType == DType.Float32)
-        {
-            float[] x = z.Buffer<float>(), r = result.Buffer<float>();
-            // e^-|z| rounds to float as in PyTorch; log1p in double is then correctly rounded to float.
-            for (int i = 0; i < x.Length; i++) r[i] = MathF.Min(x[i], 0) - (float)Log1p(MathF.Exp(-MathF.Abs(x[i])));
-        }
-        else
-        {
-            double[] x = z.Buffer<double>(), r = result.Buffer<double>();
-            for (int i = 0; i < x.Length; i++) r[i] = Math.Min(x[i], 0) - Log1p(Math.Exp(-Math.Abs(x[i])));
-        }
+        DTypeDispatch.RunFloat(z.DType, new LogSigmoidCall(z, result));
         return result;
+    }
+
+    // e^-|z| rounds to T as in PyTorch; log1p runs in double, so for float it is then correctly rounded to float.
+    private static void LogSigmoid<T>(ReadOnlySpan<T> x, Span<T> r) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) r[i] = T.Min(x[i], T.Zero) - T.CreateTruncating(Log1p(double.CreateTruncating(T.Exp(-T.Abs(x[i])))));
     }
 
     protected override IReadOnlyList<Tensor?> Backward(Tensor grad) => [grad * (-SavedTensors[0]).Sigmoid()];
@@ -230,5 +237,10 @@ internal sealed class LogSigmoidFunction : BuiltInFunction
     {
         double u = 1 + v;
         return u == 1 ? v : Math.Log(u) * v / (u - 1);
+    }
+
+    private readonly struct LogSigmoidCall(Tensor z, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => LogSigmoid(z.Buffer<T>(), r.Buffer<T>());
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -140,10 +141,7 @@ internal static class ClassificationGradients
     private static Tensor TargetWeights(ClassLayout layout, Tensor target, Tensor? weight, long ignoreIndex, int[] shape, DType dtype)
     {
         var r = Tensor.Zeroed(shape, dtype);
-        if (dtype == DType.Float32)
-            ClassificationLossKernels.ScatterTargetWeights<float>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<float>(), ignoreIndex, r.Buffer<float>());
-        else
-            ClassificationLossKernels.ScatterTargetWeights<double>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<double>(), ignoreIndex, r.Buffer<double>());
+        DTypeDispatch.RunFloat(dtype, new ScatterTargetWeightsCall(layout, target, weight, ignoreIndex, r));
         return r;
     }
 
@@ -160,8 +158,7 @@ internal static class ClassificationGradients
     public static Tensor ExpConstant(Tensor x)
     {
         var r = Tensor.Zeroed((int[])x.Dims.Clone(), x.DType);
-        if (x.DType == DType.Float32) ClassificationLossKernels.Exp<float>(x.Buffer<float>(), r.Buffer<float>());
-        else ClassificationLossKernels.Exp<double>(x.Buffer<double>(), r.Buffer<double>());
+        DTypeDispatch.RunFloat(x.DType, new ExpCall(x, r));
         return r;
     }
 
@@ -176,8 +173,7 @@ internal static class ClassificationGradients
         int classes = shape[^1];
         shape[^1] = 1;
         var r = Tensor.Zeroed(shape, a.DType);
-        if (a.DType == DType.Float32) TorchSum.ReduceAllRows<float>(a.Buffer<float>(), classes, r.Buffer<float>());
-        else TorchSum.ReduceAllRows<double>(a.Buffer<double>(), classes, r.Buffer<double>());
+        DTypeDispatch.RunFloat(a.DType, new ReduceAllRowsCall(a, classes, r));
         return r;
     }
 
@@ -196,5 +192,21 @@ internal static class ClassificationGradients
         for (int dim = grad.Rank - 1; dim >= 0; dim--)
             if (dim != classDim) grad = grad.Sum(dim);
         return grad;
+    }
+
+    private readonly struct ScatterTargetWeightsCall(ClassLayout layout, Tensor target, Tensor? weight, long ignoreIndex, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            => ClassificationLossKernels.ScatterTargetWeights<T>(layout, target.Buffer<long>(), weight is null ? [] : weight.Buffer<T>(), ignoreIndex, r.Buffer<T>());
+    }
+
+    private readonly struct ExpCall(Tensor x, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ClassificationLossKernels.Exp<T>(x.Buffer<T>(), r.Buffer<T>());
+    }
+
+    private readonly struct ReduceAllRowsCall(Tensor a, int classes, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => TorchSum.ReduceAllRows<T>(a.Buffer<T>(), classes, r.Buffer<T>());
     }
 }

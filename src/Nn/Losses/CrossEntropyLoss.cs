@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -139,10 +140,10 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
         Tensor? logp = null;
         if (needLogp)
         {
-            logp = new Tensor(x.DType == DType.Float32 ? BufferPool.Rent<float>(x.NumberOfElements) : BufferPool.Rent<double>(x.NumberOfElements), (int[])x.Dims.Clone());
+            logp = new Tensor(DTypeDispatch.RunFloat<RentCall, Array>(x.DType, new(x.NumberOfElements)), (int[])x.Dims.Clone());
             ReturnOnRelease(logp.Data);
         }
-        var result = x.DType == DType.Float32 ? ComputeLoss<float>(inputs, logp) : ComputeLoss<double>(inputs, logp);
+        var result = DTypeDispatch.RunFloat<ComputeLossCall, Tensor>(x.DType, new(this, inputs, logp));
         if (logp is not null) SaveForBackward([.. inputs, logp]);
         return result;
     }
@@ -276,8 +277,7 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
             || _reduce.MeanOfNothing(_counted))
             return null;
         var r = Tensor.Uninitialized((int[])x.Dims.Clone(), x.DType);
-        if (x.DType == DType.Float32) SoftmaxMinusOneHot<float>(gradOutput.Buffer<float>(), target.Buffer<long>(), weight is null ? [] : weight.Buffer<float>(), logp.Buffer<float>(), r.Buffer<float>());
-        else SoftmaxMinusOneHot<double>(gradOutput.Buffer<double>(), target.Buffer<long>(), weight is null ? [] : weight.Buffer<double>(), logp.Buffer<double>(), r.Buffer<double>());
+        DTypeDispatch.RunFloat(x.DType, new SoftmaxMinusOneHotCall(this, gradOutput, target, weight, logp, r));
         return r;
     }
 
@@ -309,5 +309,22 @@ internal sealed class CrossEntropyFunction(ClassLayout layout, long ignoreIndex,
             ClassificationLossKernels.ZeroMinusScaled(p, sum);   // d[c] = +0 - p[c] · Σa
             if (counted) p[(int)t] = a - pt * sum;               // d[t] = a - p[t] · Σa
         }
+    }
+
+    /// <summary>An array of the dtype from <see cref="BufferPool"/> (contents undefined).</summary>
+    private readonly struct RentCall(int n) : IFloatKernelCall<Array>
+    {
+        public Array Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => BufferPool.Rent<T>(n);
+    }
+
+    private readonly struct ComputeLossCall(CrossEntropyFunction f, IReadOnlyList<Tensor> inputs, Tensor? logp) : IFloatKernelCall<Tensor>
+    {
+        public Tensor Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => f.ComputeLoss<T>(inputs, logp);
+    }
+
+    private readonly struct SoftmaxMinusOneHotCall(CrossEntropyFunction f, Tensor g, Tensor target, Tensor? weight, Tensor logp, Tensor r) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            => f.SoftmaxMinusOneHot<T>(g.Buffer<T>(), target.Buffer<long>(), weight is null ? [] : weight.Buffer<T>(), logp.Buffer<T>(), r.Buffer<T>());
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -40,7 +41,7 @@ internal abstract class ElementwiseLossFunction<TLoss>(Reduction reduction, doub
     {
         // The weight is saved too, so that an in-place change to it before backward is detected.
         SaveForBackward(weight is null ? [inputs[0], inputs[1]] : [inputs[0], inputs[1], weight]);
-        return inputs[0].DType == DType.Float32 ? Compute<float>(inputs[0], inputs[1]) : Compute<double>(inputs[0], inputs[1]);
+        return DTypeDispatch.RunFloat<ComputeCall, Tensor>(inputs[0].DType, new(this, inputs[0], inputs[1]));
     }
 
     private Tensor Compute<T>(Tensor input, Tensor target) where T : unmanaged, IFloatingPointIeee754<T>
@@ -83,6 +84,11 @@ internal abstract class ElementwiseLossFunction<TLoss>(Reduction reduction, doub
 
     /// <summary>∂loss/∂y; by default -∂loss/∂x, for the losses of x - y (reusing <paramref name="inputGradient"/> when it was computed).</summary>
     protected virtual Tensor TargetGradient(Tensor x, Tensor y, Tensor grad, Tensor? inputGradient) => -(inputGradient ?? InputGradient(x, y, grad));
+
+    private readonly struct ComputeCall(ElementwiseLossFunction<TLoss> f, Tensor input, Tensor target) : IFloatKernelCall<Tensor>
+    {
+        public Tensor Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => f.Compute<T>(input, target);
+    }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Kernels;
 
 namespace Autograd.Nn;
 
@@ -99,7 +100,7 @@ internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Redu
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         SaveForBackward([.. inputs]);
-        return inputs[0].DType == DType.Float32 ? ComputeLoss<float>(inputs) : ComputeLoss<double>(inputs);
+        return DTypeDispatch.RunFloat<ComputeLossCall, Tensor>(inputs[0].DType, new(this, inputs));
     }
 
     private Tensor ComputeLoss<T>(IReadOnlyList<Tensor> inputs) where T : unmanaged, IFloatingPointIeee754<T>
@@ -130,5 +131,10 @@ internal sealed class NllLossFunction(ClassLayout layout, long ignoreIndex, Redu
             ? ClassificationGradients.IndexTargets(layout, x.DType, saved[1], weight, null, ignoreIndex, _reduce, 0.0, g, _totalWeight, _totalWeight, _counted)
             : null;
         return weight is null ? [a, null] : [a, null, null];
+    }
+
+    private readonly struct ComputeLossCall(NllLossFunction f, IReadOnlyList<Tensor> inputs) : IFloatKernelCall<Tensor>
+    {
+        public Tensor Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => f.ComputeLoss<T>(inputs);
     }
 }
