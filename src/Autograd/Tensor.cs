@@ -110,8 +110,19 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A tensor that shares this one's data but is cut from the graph: a leaf that does not require grad.</summary>
     public Tensor Detach() => new(Data, Dims, Storage);
 
-    /// <summary>A detached deep copy.</summary>
+    /// <summary>
+    /// A copy with its own data that stays in the graph, like <c>torch.clone</c>: when this tensor
+    /// requires grad (and recording is on) the copy does too, and its gradient flows back unchanged
+    /// (d clone(x)/dx = 1). For a copy cut from the graph, write <c>x.Detach().Clone()</c>.
+    /// </summary>
     public Tensor Clone()
+    {
+        var r = DetachedCopy();
+        return Tape.Record(r, "Clone", [this], g => [g]);
+    }
+
+    /// <summary>A deep copy cut from the graph: a leaf that does not require grad.</summary>
+    internal Tensor DetachedCopy()
     {
         var source = Data;
         var r = Owned((int[])Dims.Clone(), DType);

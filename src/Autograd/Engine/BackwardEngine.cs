@@ -155,7 +155,7 @@ internal static class BackwardEngine
             if (createGraph)
                 leaf.Grad = leaf.Grad is null ? RecordedCopy(g) : leaf.Grad + g;
             else if (leaf.Grad is null || leaf.Grad.GradFn is not null)
-                leaf.Grad = leaf.Grad is null ? g.Clone() : (leaf.Grad + g).Detach();
+                leaf.Grad = leaf.Grad is null ? g.DetachedCopy() : (leaf.Grad + g).Detach();
             else
                 leaf.Grad.AddInPlace(g);
         }
@@ -163,7 +163,7 @@ internal static class BackwardEngine
 
     /// <summary>A copy of <paramref name="g"/> that is recorded when <paramref name="g"/> requires grad (clone: grad ↦ grad).</summary>
     private static Tensor RecordedCopy(Tensor g)
-        => g.RequiresGrad ? Tape.Record(g.Clone(), "Clone", [g], grad => [grad]) : g.Clone();
+        => g.RequiresGrad ? Tape.Record(g.DetachedCopy(), "Clone", [g], grad => [grad]) : g.DetachedCopy();
 
     /// <summary>Post-order over the nodes reachable from <paramref name="root"/> (inputs before the ops that use them).</summary>
     private static List<Node> TopologicalOrder(Node root)

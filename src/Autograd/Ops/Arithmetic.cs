@@ -137,9 +137,23 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var dtype = DTypeExtensions.Promote(a.DType, b.DType);
+        var dtype = ResultType(a, b);
         if (kind == BinaryKind.Div && dtype == DType.Int64) dtype = DType.Float32;
         return (a.To(dtype), b.To(dtype));
+    }
+
+    /// <summary>
+    /// The dtype a binary op computes in, as PyTorch's <c>result_type</c>: operands of the same rank
+    /// kind promote as usual (Float64 over Float32, any float over Int64), but a 0-d tensor beside a
+    /// dimensioned one decides only when it is of a higher category (a float beside Int64):
+    /// a Float32 vector times a 0-d Float64 tensor stays Float32.
+    /// </summary>
+    private static DType ResultType(Tensor a, Tensor b)
+    {
+        bool aScalar = a.Rank == 0, bScalar = b.Rank == 0;
+        if (aScalar == bScalar) return DTypeExtensions.Promote(a.DType, b.DType);
+        var (dimensioned, scalar) = aScalar ? (b.DType, a.DType) : (a.DType, b.DType);
+        return scalar.IsFloatingPoint() && !dimensioned.IsFloatingPoint() ? scalar : dimensioned;
     }
 
     /// <summary>The forward of a binary op on operands of one dtype.</summary>

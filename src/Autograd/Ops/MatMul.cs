@@ -31,7 +31,7 @@ public sealed partial class Tensor
         if (b.Rank == 2)
         {
             // (B, n, k)·(k, m): one 2-D product over the stacked rows.
-            return a.Reshape(-1, kA).MatMul2D(b, false, false).Reshape(a.Dims[0], a.Dims[1], b.Dims[1]);
+            return a.Reshape(a.Dims[0] * a.Dims[1], kA).MatMul2D(b, false, false).Reshape(a.Dims[0], a.Dims[1], b.Dims[1]);
         }
         if (a.Rank == 2) a = a.Unsqueeze(0).Expand(b.Dims[0], -1, -1);
         if (a.Dims[0] != b.Dims[0])

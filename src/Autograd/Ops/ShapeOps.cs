@@ -64,8 +64,11 @@ public sealed partial class Tensor
         return Tape.Record(r, "Transpose", [this], g => [g.Transpose(d0, d1)]);
     }
 
-    /// <summary>The transpose of a 2-D tensor (like <c>tensor.T</c>).</summary>
-    public Tensor T => Rank < 2 ? this : Transpose(0, 1);
+    /// <summary>The transpose of a 2-D tensor, like <c>torch.t</c>; a 0-d or 1-D tensor is returned as it is.</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than 2 dims (use <see cref="Transpose"/>).</exception>
+    public Tensor T => Rank <= 2
+        ? (Rank < 2 ? this : Transpose(0, 1))
+        : throw new InvalidOperationException($"T expects a tensor with <= 2 dimensions (as torch.t), but this one is {Rank}-D with shape {Shapes.Format(Dims)}; use Transpose(dim0, dim1).");
 
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (in [-(Rank+1), Rank]).</summary>
     public Tensor Unsqueeze(int dim)

@@ -13,7 +13,7 @@ public abstract partial class Module
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, slot) in StateSlots())
-            state[name] = slot.Value.Clone();
+            state[name] = slot.Value.DetachedCopy();
         return state;
     }
 
@@ -97,7 +97,7 @@ public abstract partial class Module
         var targets = new HashSet<Array>(plan.Copies.Select(c => c.Slot.Value.Data), ReferenceEqualityComparer.Instance);
         var sources = plan.Copies.Select(c =>
             c.Value.DType != c.Slot.Value.DType ? c.Value.Detach().To(c.Slot.Value.DType)
-            : targets.Contains(c.Value.Data) ? c.Value.Clone()
+            : targets.Contains(c.Value.Data) ? c.Value.DetachedCopy()
             : c.Value).ToList();
         for (int i = 0; i < sources.Count; i++)
         {
