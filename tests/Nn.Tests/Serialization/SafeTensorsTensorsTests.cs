@@ -316,7 +316,7 @@ public sealed class SafeTensorsTensorsTests
         }, typeof(ArgumentException), "Tensors 'a' and 'b' share memory");
         yield return Case("DuplicateKeys", () => new ListDictionary([("w", Tensor.FromArray([1f])), ("w", Tensor.FromArray([2f]))]),
             typeof(ArgumentException), "Tensor name 'w' occurs more than once.");
-        yield return Case("UnpairedSurrogateName", () => Dict(("bad\ud800", Tensor.FromArray([1f]))), typeof(ArgumentException), "not valid Unicode");
+        yield return Case("UnpairedSurrogateName", () => Dict(("bad\ud800", Tensor.FromArray([1f]))), typeof(ArgumentException), @"The tensor name 'bad\ud800' is not valid Unicode (it contains an unpaired surrogate, \ud800, at index 3).");
         yield return Case("RankPastLimit", () => Dict(("deep", Tensor.Zeros(Enumerable.Repeat(1, SafeTensors.MaxRank + 1).ToArray()))),
             typeof(ArgumentException), "65 dimensions, more than the 64");
     }
