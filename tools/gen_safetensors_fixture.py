@@ -5,6 +5,12 @@ Writes tests/Nn.Tests/Fixtures/safetensors/reference.json: a list of cases, each
 holding the exact bytes of a .safetensors file (base64) together with the
 expected decoded tensors and metadata.
 
+Also writes dtypes.json: one file holding a tensor of every integer dtype
+(I64, I32, I16, I8, U8, U16, U32, BOOL) and of F16 and BF16, with the values
+SafeTensors.Load must give (Int64 values; for F16/BF16 the float32 bit
+patterns of PyTorch 1.13's `.float()`, plus a SHA-256 of its conversion of
+all 65536 patterns).
+
 The bytes come from `reference_serialize` below, a line-for-line port of
 `prepare`/`serialize` in the Rust crate behind huggingface's `safetensors`
 package (safetensors/src/tensor.rs):
@@ -48,6 +54,12 @@ DTYPE_ORDER = ["BOOL", "F4", "F6_E2M3", "F6_E3M2", "U8", "I8", "F8_E5M2", "F8_E4
 FORMATS = {"F32": "<f", "F64": "<d", "I64": "<q"}
 
 OUT = fixture_path("Nn.Tests", "safetensors", "reference.json")
+DTYPES_OUT = fixture_path("Nn.Tests", "safetensors", "dtypes.json")
+
+# The element layout of every dtype SafeTensors.Load reads: a struct format for the raw
+# little-endian bytes (the writer's input), and what the loaded tensor holds.
+RAW_FORMATS = {"I64": "<q", "I32": "<i", "I16": "<h", "I8": "<b", "U8": "<B", "U16": "<H",
+               "U32": "<I", "BOOL": "<?", "F16": "<H", "BF16": "<H"}
 
 
 def reference_serialize(tensors, metadata=None):
@@ -135,7 +147,84 @@ def real_library_bytes(tensors, metadata):
             return fh.read()
 
 
+def dtype_cases():
+    """One tensor per integer dtype, its values at the dtype's edges; F16 and BF16 given as
+    bit patterns (zeros, subnormals, normals, infinities, quiet and signaling NaNs)."""
+    return {
+        "i64": ("I64", [5], [0, 1, -1, 2**63 - 1, -2**63]),
+        "i32": ("I32", [5], [0, 1, -1, 2**31 - 1, -2**31]),
+        "i16": ("I16", [5], [0, 1, -1, 2**15 - 1, -2**15]),
+        "i8": ("I8", [5], [0, 1, -1, 127, -128]),
+        "u8": ("U8", [2, 3], [0, 1, 127, 128, 254, 255]),
+        "u16": ("U16", [3], [0, 1, 2**16 - 1]),
+        "u32": ("U32", [3], [0, 1, 2**32 - 1]),
+        "mask": ("BOOL", [2, 2], [True, False, False, True]),
+        "flag": ("BOOL", [], [True]),
+        "none": ("I8", [0, 3], []),
+        "half": ("F16", [4, 4], [0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF,
+                                 0x3C00, 0x2E66, 0xC100, 0x7C00, 0xFC00, 0x7E00, 0x7C01, 0xFD55]),
+        "brain": ("BF16", [16], [0x0000, 0x8000, 0x0001, 0x8001, 0x007F, 0x0080, 0x7F7F, 0xFF7F,
+                                 0x3F80, 0x3DCD, 0xC020, 0x7F80, 0xFF80, 0x7FC0, 0x7F81, 0xFFD5]),
+    }
+
+
+def torch_float32_bits(dtype, patterns):
+    """PyTorch 1.13's `.float()` of 16-bit float patterns, as float32 bit patterns (uint32)."""
+    import torch
+
+    raw = bytearray(struct.pack(f"<{len(patterns)}H", *patterns))
+    t = torch.frombuffer(raw, dtype={"F16": torch.float16, "BF16": torch.bfloat16}[dtype]).float()
+    return [v & 0xFFFFFFFF for v in t.view(torch.int32).tolist()]
+
+
+def all_patterns_sha256(dtype):
+    """SHA-256 of PyTorch's float32 conversion of all 65536 patterns 0x0000..0xFFFF, in order,
+    as little-endian float32 bytes: the test converts the same file and compares the digest."""
+    import hashlib
+
+    bits = torch_float32_bits(dtype, list(range(65536)))
+    return hashlib.sha256(struct.pack(f"<{len(bits)}I", *bits)).hexdigest(), bits
+
+
+def write_dtypes():
+    spec = dtype_cases()
+    tensors = {n: (d, s, b"".join(struct.pack(RAW_FORMATS[d], v) for v in vals))
+               for n, (d, s, vals) in spec.items()}
+    blob = reference_serialize(tensors, {"format": "pt"})
+    digests = {}
+    for dtype in ("F16", "BF16"):
+        digest, bits = all_patterns_sha256(dtype)
+        digests[dtype] = digest
+        # The few patterns below must convert as in the exhaustive pass (scalar vs vector paths).
+        for n, (d, _, vals) in spec.items():
+            if d == dtype:
+                assert torch_float32_bits(d, vals) == [bits[v] for v in vals], n
+    out = []
+    for n, (d, s, vals) in spec.items():
+        if d in ("F16", "BF16"):
+            entry = {"name": n, "dtype": d, "shape": s, "patterns": vals,
+                     "float32_bits": torch_float32_bits(d, vals)}
+        else:
+            entry = {"name": n, "dtype": d, "shape": s, "values": [int(v) for v in vals]}
+        out.append(entry)
+    doc = {
+        "generator": "tools/gen_safetensors_fixture.py",
+        "note": "file_base64 holds every tensor below in one file, laid out as the reference "
+                "writer does; float32_bits are PyTorch 1.13's .float() of the F16/BF16 patterns; "
+                "all_patterns_sha256 digests its float32 bits of all 65536 patterns in order.",
+        "file_base64": base64.b64encode(blob).decode("ascii"),
+        "metadata": {"format": "pt"},
+        "tensors": out,
+        "all_patterns_sha256": digests,
+    }
+    with open(DTYPES_OUT, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=True, indent=1)
+        fh.write("\n")
+    print(f"wrote {os.path.normpath(DTYPES_OUT)}", file=sys.stderr)
+
+
 def main():
+    write_dtypes()
     out_cases, checked_real = [], False
     for case_name, spec, metadata in cases():
         tensors = {n: (d, s, encode(d, v)) for n, (d, s, v) in spec.items()}

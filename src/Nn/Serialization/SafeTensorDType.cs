@@ -6,8 +6,10 @@ namespace Autograd.Nn.Serialization;
 /// </summary>
 /// <remarks>
 /// This library's tensors are stored as F32, F64 and I64 (their bytes are converted in
-/// SafeTensors.Elements.cs), but the reader accepts every byte-sized dtype of the format, so that
-/// it can check any file's offsets and report which tensor has a dtype it cannot load.
+/// SafeTensors.Elements.cs); <c>SafeTensors.Load</c> also reads the narrower integers (to I64
+/// values) and F16/BF16 (to F32 values, on request). The reader accepts every byte-sized dtype
+/// of the format, so that it can check any file's offsets and report which tensor has a dtype
+/// that cannot be loaded.
 /// </remarks>
 internal static class SafeTensorDType
 {

@@ -17,19 +17,26 @@ namespace Autograd.Nn.Serialization;
 internal sealed record SafeTensorEntry(string Name, string DType, long[] Shape, byte[] Data);
 
 /// <summary>
-/// Byte-level reader and writer for the safetensors format
-/// (https://github.com/huggingface/safetensors): an 8-byte little-endian header length
-/// <c>N</c>, <c>N</c> bytes of UTF-8 JSON header padded with spaces to a multiple of 8, then
-/// the data section, which the tensors' <c>data_offsets</c> must cover exactly and without
-/// overlap.
+/// Files of named tensors in the safetensors format (https://github.com/huggingface/safetensors),
+/// as <c>safetensors.torch</c>: <see cref="Save(string, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>
+/// is <c>save_file(tensors, path, metadata)</c>, <see cref="Load(string, bool)"/> is
+/// <c>load_file(path)</c>, and <see cref="ReadMetadata"/> is <c>safe_open(path).metadata()</c>.
+/// Model files (<c>Module.Save</c>/<c>Module.Load</c>) are written and read by the same code.
 /// </summary>
 /// <remarks>
 /// <para>
-/// This file holds the entry points and the limits they share. The work is done in
+/// The format: an 8-byte little-endian header length <c>N</c>, <c>N</c> bytes of UTF-8 JSON
+/// header padded with spaces to a multiple of 8, then the data section, which the tensors'
+/// <c>data_offsets</c> must cover exactly and without overlap.
+/// </para>
+/// <para>
+/// This file holds the byte-level entry points and the limits they share; SafeTensors.Tensors.cs
+/// holds the public <see cref="Save(string, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>
+/// and <see cref="Load(string, bool)"/> of tensors. The work is done in
 /// <see cref="SafeTensorsWriter"/> (the byte layout of the reference implementation),
 /// <see cref="SafeTensorsReader"/> (validation of the whole file before anything is returned),
 /// <see cref="SafeTensorDType"/> (what each dtype string means) and SafeTensors.Elements.cs
-/// (float32, float64 and int64 values to and from little-endian bytes).
+/// (the elements of each dtype to and from little-endian bytes).
 /// </para>
 /// <para>
 /// The writer reproduces the layout of the reference Rust implementation byte for byte:
@@ -50,7 +57,7 @@ internal sealed record SafeTensorEntry(string Name, string DType, long[] Shape, 
 /// an <see cref="InvalidDataException"/> whose message names the file and the defect.
 /// </para>
 /// </remarks>
-internal static partial class SafeTensors
+public static partial class SafeTensors
 {
     /// <summary>The header key holding free-form string metadata.</summary>
     public const string MetadataKey = "__metadata__";
@@ -77,13 +84,13 @@ internal static partial class SafeTensors
     /// <summary>Whether <paramref name="dtype"/> is a safetensors dtype this codec can read and write.</summary>
     /// <param name="dtype">A dtype string such as <c>"F32"</c>.</param>
     /// <returns><see langword="true"/> for the byte-sized spec dtypes.</returns>
-    public static bool IsSupportedDType(string dtype) => SafeTensorDType.IsSupported(dtype);
+    internal static bool IsSupportedDType(string dtype) => SafeTensorDType.IsSupported(dtype);
 
     /// <summary>Bytes per element of a supported dtype.</summary>
     /// <param name="dtype">A dtype string such as <c>"F32"</c>.</param>
     /// <returns>The element size in bytes.</returns>
     /// <exception cref="ArgumentException">The dtype is unknown or unsupported.</exception>
-    public static int GetItemSize(string dtype)
+    internal static int GetItemSize(string dtype)
     {
         ArgumentNullException.ThrowIfNull(dtype);
         return SafeTensorDType.TryGetItemSize(dtype, out int itemSize)
@@ -107,7 +114,7 @@ internal static partial class SafeTensors
     /// <see langword="null"/> omits the key, an empty dictionary writes <c>{}</c>.</param>
     /// <exception cref="ArgumentException">A tensor or metadata entry is invalid (the message names it).</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
-    public static void Write(string path, IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    internal static void Write(string path, IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (header, ordered) = SafeTensorsWriter.Prepare(tensors, metadata);
@@ -119,7 +126,7 @@ internal static partial class SafeTensors
     /// <param name="metadata">Optional string metadata stored under <c>__metadata__</c>.</param>
     /// <returns>The complete file contents.</returns>
     /// <exception cref="ArgumentException">A tensor or metadata entry is invalid (the message names it).</exception>
-    public static byte[] Serialize(IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    internal static byte[] Serialize(IReadOnlyList<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var (header, ordered) = SafeTensorsWriter.Prepare(tensors, metadata);
         using var stream = new MemoryStream();
@@ -134,7 +141,7 @@ internal static partial class SafeTensors
     /// <returns>The tensors in file (data offset) order.</returns>
     /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path) => Read(path, out _);
+    internal static IReadOnlyList<SafeTensorEntry> Read(string path) => Read(path, out _);
 
     /// <summary>Reads and fully validates a safetensors file, also returning its <c>__metadata__</c>.</summary>
     /// <param name="path">The file to read (a regular file, or a named pipe).</param>
@@ -142,7 +149,7 @@ internal static partial class SafeTensors
     /// <returns>The tensors in file (data offset) order.</returns>
     /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(string path, out IReadOnlyDictionary<string, string>? metadata)
+    internal static IReadOnlyList<SafeTensorEntry> Read(string path, out IReadOnlyDictionary<string, string>? metadata)
     {
         using var stream = SafeTensorsReader.OpenForRead(path);
         return SafeTensorsReader.ReadFrom(stream, path, readData: true, out metadata);
@@ -154,7 +161,7 @@ internal static partial class SafeTensors
     /// <param name="metadata">The header's <c>__metadata__</c> map, or <see langword="null"/> when absent.</param>
     /// <returns>The tensors in file (data offset) order.</returns>
     /// <exception cref="InvalidDataException">The data is not a valid safetensors image; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Read(Stream stream, string sourceName, out IReadOnlyDictionary<string, string>? metadata)
+    internal static IReadOnlyList<SafeTensorEntry> Read(Stream stream, string sourceName, out IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -182,7 +189,7 @@ internal static partial class SafeTensors
     /// <param name="sourceName">How error messages refer to the data (e.g. a file name).</param>
     /// <returns>The tensors in file (data offset) order.</returns>
     /// <exception cref="InvalidDataException">The bytes are not a valid safetensors image; the message says why.</exception>
-    public static IReadOnlyList<SafeTensorEntry> Deserialize(byte[] bytes, out IReadOnlyDictionary<string, string>? metadata, string sourceName = "<memory>")
+    internal static IReadOnlyList<SafeTensorEntry> Deserialize(byte[] bytes, out IReadOnlyDictionary<string, string>? metadata, string sourceName = "<memory>")
     {
         ArgumentNullException.ThrowIfNull(bytes);
         using var stream = new MemoryStream(bytes, writable: false);

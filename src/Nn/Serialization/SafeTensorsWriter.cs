@@ -255,10 +255,38 @@ internal static class SafeTensorsWriter
         {
             return StrictUtf8.GetBytes(text);
         }
-        catch (EncoderFallbackException)
+        catch (EncoderFallbackException ex)
         {
-            throw new ArgumentException($"The {what} is not valid Unicode (it contains an unpaired surrogate).", param);
+            throw new ArgumentException(
+                $"The {EscapeLoneSurrogates(what)} is not valid Unicode (it contains an unpaired surrogate, \\u{(int)ex.CharUnknown:x4}, at index {ex.Index}).", param);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with each unpaired surrogate written as a <c>\uXXXX</c> escape, so that
+    /// a message naming a bad string can itself be written out as UTF-8 (a log, a console).
+    /// </summary>
+    private static string EscapeLoneSurrogates(string text)
+    {
+        var sb = new StringBuilder(text.Length + 8);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                sb.Append(c).Append(text[++i]);
+            }
+            else if (char.IsSurrogate(c))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
     }
 
     // serde_json's escaping: '"' and '\' and control characters only; all else raw UTF-8.
