@@ -32,8 +32,6 @@ namespace Autograd.Optim;
 /// </remarks>
 public sealed class AdamW : Optimizer
 {
-    private readonly AdamCore _core;
-
     /// <summary>Creates the optimizer, checking the hyper-parameters as PyTorch does (and also refusing NaN and infinity).</summary>
     /// <param name="parameters">The tensors to optimize: Float32 or Float64 leaves that require grad, each at most once.</param>
     /// <param name="lr">The learning rate γ, &gt;= 0.</param>
@@ -47,33 +45,54 @@ public sealed class AdamW : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">lr, eps or weightDecay negative, a beta outside [0, 1), or any of them NaN or infinite.</exception>
     public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
-        : base(parameters, lr)
+        : base(ListGroup(parameters), fromList: true, AdamCore.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
     {
-        AdamCore.Check(beta1, beta2, eps, weightDecay);
-        (Beta1, Beta2, Eps, WeightDecay, Amsgrad, Maximize) = (beta1, beta2, eps, weightDecay, amsgrad, maximize);
-        _core = new AdamCore(Parameters.Count, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled: true);
     }
 
-    /// <summary>The decay rate β₁ of the gradient's running average.</summary>
-    public double Beta1 { get; }
+    /// <summary>
+    /// Creates the optimizer over parameter groups (like <c>torch.optim.AdamW([{"params": ...}, ...], ...)</c>):
+    /// the arguments after <paramref name="paramGroups"/> are the defaults for the options a group does not set.
+    /// </summary>
+    /// <param name="paramGroups">The groups: together at least one parameter, each parameter in one group only; a group may set lr, beta1, beta2, eps, weightDecay, amsgrad and maximize.</param>
+    /// <param name="lr">The default learning rate γ, &gt;= 0.</param>
+    /// <param name="beta1">The default β₁, in [0, 1).</param>
+    /// <param name="beta2">The default β₂, in [0, 1).</param>
+    /// <param name="eps">The default ε, &gt;= 0.</param>
+    /// <param name="weightDecay">The decoupled weight decay λ by default, &gt;= 0.</param>
+    /// <param name="amsgrad">The default for AMSGrad.</param>
+    /// <param name="maximize">The default for maximizing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="paramGroups"/> is null.</exception>
+    /// <exception cref="ArgumentException">A bad group or parameter (named by group and position), a parameter in two groups, or an SGD option set on a group.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A default out of range, NaN or infinite.</exception>
+    public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
+        : base(paramGroups, fromList: false, AdamCore.Defaults(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize))
+    {
+    }
 
-    /// <summary>The decay rate β₂ of the squared gradient's running average.</summary>
-    public double Beta2 { get; }
+    /// <summary>The default decay rate β₁ of the gradient's running average.</summary>
+    public double Beta1 => Default("beta1");
 
-    /// <summary>The term ε added to the denominator.</summary>
-    public double Eps { get; }
+    /// <summary>The default decay rate β₂ of the squared gradient's running average.</summary>
+    public double Beta2 => Default("beta2");
 
-    /// <summary>The decoupled weight decay λ.</summary>
-    public double WeightDecay { get; }
+    /// <summary>The default term ε added to the denominator.</summary>
+    public double Eps => Default("eps");
 
-    /// <summary>Whether AMSGrad's running maximum of v is used.</summary>
-    public bool Amsgrad { get; }
+    /// <summary>The default decoupled weight decay λ.</summary>
+    public double WeightDecay => Default("weight_decay");
 
-    /// <summary>Whether the objective is maximized.</summary>
-    public bool Maximize { get; }
+    /// <summary>By default, whether AMSGrad's running maximum of v is used.</summary>
+    public bool Amsgrad => Default("amsgrad") != 0;
+
+    /// <summary>By default, whether the objective is maximized.</summary>
+    public bool Maximize => Default("maximize") != 0;
 
     /// <summary>The number of steps parameter <paramref name="index"/> has taken (PyTorch's <c>state[p]["step"]</c>).</summary>
-    public long StepCount(int index) => _core.StepCount(index);
+    public long StepCount(int index) => AdamCore.StepCount(ExistingStateOf(Parameters[index]));
+
+    private protected override string? StateProblem(IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, double> options, Tensor parameter)
+        => AdamCore.StateProblem(state, options, parameter);
 
     /// <inheritdoc/>
     public override void Step()
@@ -82,7 +101,7 @@ public sealed class AdamW : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (GradientOf(i) is not Tensor grad) continue;
-            _core.Update(i, Parameters[i], grad, LearningRate);
+            AdamCore.Update(StateOf(Parameters[i]), Parameters[i], grad, GroupOf(i), decoupled: true);
             Parameters[i].BumpVersion();
         }
     }

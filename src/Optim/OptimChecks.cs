@@ -22,10 +22,10 @@ internal static class OptimChecks
     }
 
     /// <summary>A decay rate in [0, 1): Adam's betas.</summary>
-    public static void Beta(double value, string paramName)
+    public static void Beta(double value, string paramName, string what)
     {
         if (!(value >= 0 && value < 1))
-            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {paramName}: {Format(value)}; it must be in [0, 1).");
+            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {what}: {Format(value)}; it must be in [0, 1).");
     }
 
     public static string Format(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);

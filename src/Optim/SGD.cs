@@ -41,9 +41,6 @@ namespace Autograd.Optim;
 /// </remarks>
 public sealed class SGD : Optimizer
 {
-    // Per parameter: float[] or double[] once its first step with momentum has run.
-    private readonly Array?[] _momentumBuffers;
-
     /// <summary>Creates the optimizer, checking the hyper-parameters as PyTorch does (and also refusing NaN and infinity).</summary>
     /// <param name="parameters">The tensors to optimize: Float32 or Float64 leaves that require grad, each at most once.</param>
     /// <param name="lr">The learning rate γ (required, as in PyTorch), &gt;= 0.</param>
@@ -56,38 +53,65 @@ public sealed class SGD : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">lr, momentum or weightDecay negative; any of them or dampening NaN or infinite.</exception>
     public SGD(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false, bool maximize = false)
-        : base(parameters, lr)
+        : base(ListGroup(parameters), fromList: true, Defaults(lr, momentum, dampening, weightDecay, nesterov, maximize))
     {
-        OptimChecks.NonNegative(momentum, nameof(momentum), "momentum");
-        OptimChecks.Finite(dampening, nameof(dampening), "dampening");
-        OptimChecks.NonNegative(weightDecay, nameof(weightDecay), "weight decay");
-        if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException(
-                $"Nesterov momentum requires a momentum > 0 and zero dampening; got momentum {OptimChecks.Format(momentum)} and dampening {OptimChecks.Format(dampening)}.",
-                nameof(nesterov));
-
-        Momentum = momentum;
-        Dampening = dampening;
-        WeightDecay = weightDecay;
-        Nesterov = nesterov;
-        Maximize = maximize;
-        _momentumBuffers = new Array?[Parameters.Count];
     }
 
-    /// <summary>The momentum factor μ (0: plain SGD).</summary>
-    public double Momentum { get; }
+    /// <summary>
+    /// Creates the optimizer over parameter groups (like <c>torch.optim.SGD([{"params": ...}, ...], ...)</c>):
+    /// the arguments after <paramref name="paramGroups"/> are the defaults for the options a group does not set.
+    /// </summary>
+    /// <param name="paramGroups">The groups: together at least one parameter, each parameter in one group only; a group may set lr, momentum, dampening, weightDecay, nesterov and maximize.</param>
+    /// <param name="lr">The default learning rate γ, &gt;= 0.</param>
+    /// <param name="momentum">The default momentum factor μ, &gt;= 0.</param>
+    /// <param name="dampening">The default dampening τ.</param>
+    /// <param name="weightDecay">The default L2 penalty λ, &gt;= 0.</param>
+    /// <param name="nesterov">The default for Nesterov momentum.</param>
+    /// <param name="maximize">The default for maximizing.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="paramGroups"/> is null.</exception>
+    /// <exception cref="ArgumentException">A bad group or parameter (named by group and position), a parameter in two groups, an Adam option set on a group, or nesterov without momentum or with dampening (in the defaults or a group).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A default out of range, NaN or infinite.</exception>
+    public SGD(IEnumerable<ParamGroup> paramGroups, double lr, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : base(paramGroups, fromList: false, Defaults(lr, momentum, dampening, weightDecay, nesterov, maximize))
+    {
+    }
 
-    /// <summary>The dampening τ of the gradient added to the momentum buffer.</summary>
-    public double Dampening { get; }
+    private static Dictionary<string, double> Defaults(double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
+        => new(StringComparer.Ordinal)
+        {
+            ["lr"] = lr, ["momentum"] = momentum, ["dampening"] = dampening, ["weight_decay"] = weightDecay,
+            ["nesterov"] = nesterov ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
+        };
 
-    /// <summary>The L2 penalty λ.</summary>
-    public double WeightDecay { get; }
+    private const string MomentumBuffer = "momentum_buffer";
 
-    /// <summary>Whether Nesterov momentum is used.</summary>
-    public bool Nesterov { get; }
+    /// <summary>The default momentum factor μ (0: plain SGD), for groups that do not set their own.</summary>
+    public double Momentum => Default("momentum");
 
-    /// <summary>Whether the objective is maximized.</summary>
-    public bool Maximize { get; }
+    /// <summary>The default dampening τ of the gradient added to the momentum buffer.</summary>
+    public double Dampening => Default("dampening");
+
+    /// <summary>The default L2 penalty λ.</summary>
+    public double WeightDecay => Default("weight_decay");
+
+    /// <summary>Whether Nesterov momentum is used by default.</summary>
+    public bool Nesterov => Default("nesterov") != 0;
+
+    /// <summary>Whether the objective is maximized by default.</summary>
+    public bool Maximize => Default("maximize") != 0;
+
+    private protected override string? GroupOptionsProblem(IReadOnlyDictionary<string, double> options)
+    {
+        double momentum = options["momentum"], dampening = options["dampening"];
+        return options["nesterov"] != 0 && (momentum <= 0 || dampening != 0)
+            ? $"Nesterov momentum requires a momentum > 0 and zero dampening; got momentum {OptimChecks.Format(momentum)} and dampening {OptimChecks.Format(dampening)}."
+            : null;
+    }
+
+    private protected override string? StateProblem(IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, double> options, Tensor parameter)
+        => KeysProblem(state, [], [MomentumBuffer]) ?? (state.TryGetValue(MomentumBuffer, out var b) && !LikeParameter(b, parameter)
+            ? $"has a '{MomentumBuffer}' of shape {Shapes.Format(b.Dims)}, {b.DType}; it must have the parameter's shape and dtype." : null);
 
     /// <inheritdoc/>
     public override void Step()
@@ -97,32 +121,40 @@ public sealed class SGD : Optimizer
         {
             if (GradientOf(i) is not Tensor grad) continue;
             var p = Parameters[i];
-            DTypeDispatch.RunFloat(p.DType, new UpdateCall(this, i, p, grad));
+            DTypeDispatch.RunFloat(p.DType, new UpdateCall(this, GroupOf(i), p, grad));
             p.BumpVersion();
         }
     }
 
-    private void Update<T>(int index, Tensor p, Tensor grad) where T : unmanaged, IFloatingPointIeee754<T>
+    private void Update<T>(ParamGroup group, Tensor p, Tensor grad) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool useMomentum = Momentum != 0;
-        bool firstStep = useMomentum && _momentumBuffers[index] is null;
-        if (firstStep) _momentumBuffers[index] = new T[p.NumberOfElements];
-        var buffer = useMomentum ? (T[])_momentumBuffers[index]! : Array.Empty<T>();
+        double momentum = group.Momentum, weightDecay = group.WeightDecay;
+        bool useMomentum = momentum != 0;
+        Span<T> buffer = [];
+        bool firstStep = false;
+        if (useMomentum)
+        {
+            var state = StateOf(p);
+            firstStep = !state.TryGetValue(MomentumBuffer, out var b);
+            if (firstStep) state[MomentumBuffer] = b = Tensor.Zeroed((int[])p.Dims.Clone(), p.DType);
+            buffer = b!.Span<T>();
+            b.BumpVersion();
+        }
 
         var scalars = new OptimKernels.SgdScalars<T>(
-            NegativeLr: T.CreateTruncating(-LearningRate),
-            Momentum: T.CreateTruncating(Momentum),
-            OneMinusDampening: T.CreateTruncating(1 - Dampening),
-            WeightDecay: T.CreateTruncating(WeightDecay),
-            UseWeightDecay: WeightDecay != 0,
+            NegativeLr: T.CreateTruncating(-group.LearningRate),
+            Momentum: T.CreateTruncating(momentum),
+            OneMinusDampening: T.CreateTruncating(1 - group.Dampening),
+            WeightDecay: T.CreateTruncating(weightDecay),
+            UseWeightDecay: weightDecay != 0,
             UseMomentum: useMomentum,
-            Nesterov: Nesterov,
-            Maximize: Maximize);
+            Nesterov: group.Nesterov,
+            Maximize: group.Maximize);
         OptimKernels.Sgd(p.Buffer<T>(), grad.Buffer<T>(), buffer, firstStep, scalars);
     }
 
-    private readonly struct UpdateCall(SGD sgd, int index, Tensor p, Tensor grad) : IFloatKernelCall
+    private readonly struct UpdateCall(SGD sgd, ParamGroup group, Tensor p, Tensor grad) : IFloatKernelCall
     {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => sgd.Update<T>(index, p, grad);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => sgd.Update<T>(group, p, grad);
     }
 }

@@ -106,7 +106,7 @@ public sealed class OptimizerFixtureTests
         };
     }
 
-    private static Tensor MakeTensor(JsonElement values, int[] shape, DType dtype, bool requiresGrad)
+    internal static Tensor MakeTensor(JsonElement values, int[] shape, DType dtype, bool requiresGrad)
     {
         var data = values.EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var t = dtype == DType.Float32
@@ -117,7 +117,7 @@ public sealed class OptimizerFixtureTests
     }
 
     /// <summary>Checks one parameter; returns the worst difference (ulps for float32, relative for float64).</summary>
-    private static double Compare(Tensor actual, JsonElement expected, string where)
+    internal static double Compare(Tensor actual, JsonElement expected, string where)
     {
         var want = expected.EnumerateArray().Select(e => e.GetDouble()).ToArray();
         double worst = 0;

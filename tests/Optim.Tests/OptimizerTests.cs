@@ -45,7 +45,7 @@ public sealed class OptimizerTests
 
     [Test]
     public void Constructor_NullEnumerable_ThrowsArgumentNull()
-        => Should.Throw<ArgumentNullException>(() => new SGD(null!, lr: 0.1)).ParamName.ShouldBe("parameters");
+        => Should.Throw<ArgumentNullException>(() => new SGD((IEnumerable<Tensor>)null!, lr: 0.1)).ParamName.ShouldBe("parameters");
 
     [Test]
     public void Constructor_NullParameter_NamesIndex()
