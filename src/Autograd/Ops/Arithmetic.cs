@@ -59,6 +59,7 @@ public sealed partial class Tensor
     /// <exception cref="DivideByZeroException">Int64 operands with a rounding mode and a zero divisor.</exception>
     public Tensor Div(Tensor other, RoundingMode? roundingMode = null)
     {
+        ArgumentNullException.ThrowIfNull(other);
         if (roundingMode is not RoundingMode mode) return this / other;
         if (mode is not (RoundingMode.Trunc or RoundingMode.Floor))
             throw new ArgumentOutOfRangeException(nameof(roundingMode), mode, "Div expects RoundingMode.Trunc, RoundingMode.Floor or null.");

@@ -14,6 +14,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Maximum(Tensor other)
     {
+        ArgumentNullException.ThrowIfNull(other);
         var (a, b) = Promote(this, other, BinaryKind.Add);
         var r = Compute(BinaryKind.Maximum, a, b);
         return Tape.Record(r, "Maximum", [a, b], g =>
@@ -30,6 +31,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Minimum(Tensor other)
     {
+        ArgumentNullException.ThrowIfNull(other);
         var (a, b) = Promote(this, other, BinaryKind.Add);
         var r = Compute(BinaryKind.Minimum, a, b);
         return Tape.Record(r, "Minimum", [a, b], g =>

@@ -56,6 +56,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Pow(Tensor exponent)
     {
+        ArgumentNullException.ThrowIfNull(exponent);
         var (x, y) = Promote(this, exponent, BinaryKind.Mul);
         x.RequireFloat("Pow");
         var r = PowForward(x, y);
