@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch 1.13 reference for the elementwise ops of issue 13: mT, maximum/minimum, clamp with
 tensor bounds, div with rounding modes, pow with a tensor exponent (and a number ^ tensor), and
-sin, cos, log1p, expm1, erf, square, reciprocal, floor, ceil, round.
+sin, cos, log1p, expm1, erf, square, reciprocal, floor, ceil, round (and sign, now with
+PyTorch's zero gradient).
 
 Run with the interpreter that has torch (1.13):
 
@@ -142,6 +143,7 @@ def main():
             torch.reciprocal)
         halves_and_more = torch.cat([normal(f"round_{dn}", [20], dt, 3.0),
                                      torch.tensor([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, -0.0, 1e20], dtype=dt)])
+        add(f"sign_{dn}", "sign", dn, [torch.tensor([2.5, -0.5, 0.0, -0.0, INF, -INF, 1e-30], dtype=dt)], torch.sign)  # NaN: PyTorch 1.13 gives 0, Sign keeps NaN
         for op in ("floor", "ceil", "round"):
             add(f"{op}_{dn}", op, dn, [halves_and_more], getattr(torch, op))
 

@@ -34,8 +34,8 @@ public sealed partial class Tensor
         return Tape.Record(r, "Abs", [this], g => [g * Sign()], this);
     }
 
-    /// <summary>-1, 0 or 1 by the sign of each element (not differentiable: its gradient is 0).</summary>
-    public Tensor Sign() => Detach().Map(UnaryKind.Sign);
+    /// <summary>-1, 0 or 1 by the sign of each element (NaN stays NaN). Its gradient is 0, as PyTorch's.</summary>
+    public Tensor Sign() => Piecewise(UnaryKind.Sign, "Sign");
 
     /// <summary>x^p for a constant exponent. d/dx = p x^(p-1) (0 when p = 0).</summary>
     public Tensor Pow(double exponent)

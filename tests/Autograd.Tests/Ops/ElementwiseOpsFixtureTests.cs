@@ -15,7 +15,7 @@ namespace Autograd.Tests.Ops;
 /// <list type="bullet">
 /// <item>0 ulps (bit for bit, up to the sign of zero): mT, Maximum/Minimum (the tie split g/2 is
 /// exact), Clamp, Div with rounding (the same IEEE operations as PyTorch's kernels), Square,
-/// Reciprocal, Floor/Ceil/Round (one correctly rounded operation), and 0 ^ y.</item>
+/// Reciprocal, Floor/Ceil/Round/Sign (one correctly rounded operation), and 0 ^ y.</item>
 /// <item>3 ulps: Sin, Cos. PyTorch runs Sleef's 1-ulp sin/cos (u10), we run the C library's
 /// (under 1 ulp), so values differ by up to 2 ulps; the gradient g · cos x adds one rounding.</item>
 /// <item>4 ulps: Log1p, Expm1, Erf. PyTorch's are within 1 ulp; ours are built from the C
@@ -86,7 +86,7 @@ public sealed class ElementwiseOpsFixtureTests
             dtypes.ShouldContain("float32", op.Key);
             dtypes.ShouldContain("float64", op.Key);
         }
-        Cases.Length.ShouldBe(79);
+        Cases.Length.ShouldBe(81);
     }
 
     private static Tensor Apply(string op, JsonElement args, Tensor[] x) => op switch
@@ -113,6 +113,7 @@ public sealed class ElementwiseOpsFixtureTests
         "floor" => x[0].Floor(),
         "ceil" => x[0].Ceil(),
         "round" => x[0].Round(),
+        "sign" => x[0].Sign(),
         _ => throw new ArgumentException($"Unknown op {op}."),
     };
 
