@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
 
@@ -17,14 +17,14 @@ internal static class ScalarMath
     {
         if (typeof(T) == typeof(float))
         {
-            var xs = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x);
-            var ds = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(d);
+            var xs = MemoryMarshal.Cast<T, float>(x);
+            var ds = MemoryMarshal.Cast<T, float>(d);
             for (int i = 0; i < ds.Length; i++) ds[i] = Float(kind, xs[i]);
         }
         else
         {
-            var xs = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(x);
-            var ds = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(d);
+            var xs = MemoryMarshal.Cast<T, double>(x);
+            var ds = MemoryMarshal.Cast<T, double>(d);
             for (int i = 0; i < ds.Length; i++) ds[i] = Double(kind, xs[i]);
         }
     }

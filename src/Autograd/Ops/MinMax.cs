@@ -48,7 +48,7 @@ public sealed partial class Tensor
     private static DType ResultType(Tensor a, Tensor? b, Tensor? c)
     {
         DType? dimensioned = null, zeroDim = null;
-        foreach (var t in (ReadOnlySpan<Tensor?>)[a, b, c])
+        foreach (var t in new[] { a, b, c })
         {
             if (t is null) continue;
             if (t.Rank == 0) zeroDim = zeroDim is DType z ? DTypeExtensions.Promote(z, t.DType) : t.DType;
