@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
 
-internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu }
+internal enum UnaryKind { Neg, Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, Relu, Sin, Cos, Log1p, Expm1, Erf, Reciprocal, Floor, Ceil, Round }
 
 /// <summary>
 /// Elementwise unary maps, through TensorPrimitives where it has the operation; exp, sigmoid, log
@@ -67,6 +67,14 @@ internal static class UnaryKernels
                 else TensorPrimitives.Tanh(x, d);
                 break;
             case UnaryKind.Relu: ActivationKernels.Relu(x, d); break;
+            case UnaryKind.Sin or UnaryKind.Cos or UnaryKind.Log1p or UnaryKind.Expm1 or UnaryKind.Erf:
+                // One element at a time through the C library, never a width-dependent vector form.
+                ScalarMath.Apply(kind, x, d);
+                break;
+            case UnaryKind.Reciprocal: TensorPrimitives.Divide(T.One, x, d); break; // exact IEEE 1 / x, no estimate
+            case UnaryKind.Floor: TensorPrimitives.Floor(x, d); break;
+            case UnaryKind.Ceil: TensorPrimitives.Ceiling(x, d); break;
+            case UnaryKind.Round: TensorPrimitives.Round(x, d); break; // half to even, as torch.round
             case UnaryKind.Sign:
                 for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? x[i] : x[i] > T.Zero ? T.One : x[i] < T.Zero ? -T.One : T.Zero;
                 break;
@@ -75,13 +83,14 @@ internal static class UnaryKernels
 
     public static void Apply(UnaryKind kind, ReadOnlySpan<long> x, Span<long> d)
     {
-        if (x.IsEmpty && kind is not (UnaryKind.Exp or UnaryKind.Log or UnaryKind.Sqrt or UnaryKind.Sigmoid or UnaryKind.Tanh)) return;
+        if (x.IsEmpty && kind is (UnaryKind.Neg or UnaryKind.Abs or UnaryKind.Sign or UnaryKind.Relu or UnaryKind.Floor or UnaryKind.Ceil or UnaryKind.Round)) return;
         switch (kind)
         {
             case UnaryKind.Neg: TensorPrimitives.Negate(x, d); break;
             case UnaryKind.Abs: TensorPrimitives.Abs(x, d); break;
             case UnaryKind.Sign: for (int i = 0; i < d.Length; i++) d[i] = Math.Sign(x[i]); break;
             case UnaryKind.Relu: TensorPrimitives.Max(x, 0L, d); break;
+            case UnaryKind.Floor or UnaryKind.Ceil or UnaryKind.Round: x.CopyTo(d); break; // integers round to themselves, as PyTorch
             default: throw new ArgumentException($"{kind} needs a floating point tensor, got Int64.");
         }
     }

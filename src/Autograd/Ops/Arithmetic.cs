@@ -6,7 +6,7 @@ namespace Autograd;
 /// <summary>The binary ops: <c>+ - * /</c> with NumPy/PyTorch broadcasting, and comparisons.</summary>
 public sealed partial class Tensor
 {
-    internal enum BinaryKind { Add, Sub, Mul, Div, Eq, Ne, Gt, Ge, Lt, Le }
+    internal enum BinaryKind { Add, Sub, Mul, Div, Eq, Ne, Gt, Ge, Lt, Le, Maximum, Minimum, DivTrunc, DivFloor }
 
     /// <summary>a + b. d/da = 1, d/db = 1 (each summed back over broadcast dims).</summary>
     public static Tensor operator +(Tensor a, Tensor b)
@@ -47,6 +47,38 @@ public sealed partial class Tensor
             b.RequiresGrad ? (-g * a / (b * b)).SumTo(b.Dims) : null,
         ], a, b);
     }
+
+    /// <summary>
+    /// a / b rounded as <paramref name="roundingMode"/> says, like <c>torch.div(a, b, rounding_mode=...)</c>:
+    /// null is true division (the <c>/</c> operator); <see cref="RoundingMode.Trunc"/> rounds the
+    /// quotient toward zero and <see cref="RoundingMode.Floor"/> down. With a rounding mode, Int64 by
+    /// Int64 stays Int64 (C's truncating division, Python's floor division) and a division by zero
+    /// throws; floats follow IEEE (x / 0 gives ±inf or NaN). Derivatives with a rounding mode: 0 for
+    /// both operands (the result is piecewise constant), as PyTorch.
+    /// </summary>
+    /// <exception cref="DivideByZeroException">Int64 operands with a rounding mode and a zero divisor.</exception>
+    public Tensor Div(Tensor other, RoundingMode? roundingMode = null)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (roundingMode is not RoundingMode mode) return this / other;
+        if (mode is not (RoundingMode.Trunc or RoundingMode.Floor))
+            throw new ArgumentOutOfRangeException(nameof(roundingMode), mode, "Div expects RoundingMode.Trunc, RoundingMode.Floor or null.");
+        var (a, b) = Promote(this, other, BinaryKind.DivFloor);
+        var r = Compute(mode == RoundingMode.Trunc ? BinaryKind.DivTrunc : BinaryKind.DivFloor, a, b);
+        if (!r.DType.IsFloatingPoint()) return r;
+        return Tape.Record(r, "Div", [a, b], g =>
+        [
+            a.RequiresGrad ? ZerosLike(a) : null,
+            b.RequiresGrad ? ZerosLike(b) : null,
+        ]);
+    }
+
+    /// <summary>
+    /// This tensor divided by a scalar, rounded as <paramref name="roundingMode"/> says (see
+    /// <see cref="Div(Tensor, RoundingMode?)"/>); an integral scalar keeps Int64 with a rounding mode.
+    /// </summary>
+    public Tensor Div(double other, RoundingMode? roundingMode = null) =>
+        roundingMode is null ? this / other : Div(ScalarFor(this, other, BinaryKind.DivFloor), roundingMode);
 
     /// <summary>-a. d/da = -1.</summary>
     public static Tensor operator -(Tensor a)
@@ -184,7 +216,21 @@ public sealed partial class Tensor
                 case BinaryKind.Ge: BinaryKernels.Broadcast<T, CompareOp<T, GeCmp<T>>>(x, xs, y, ys, d, ds); break;
                 case BinaryKind.Lt: BinaryKernels.Broadcast<T, CompareOp<T, LtCmp<T>>>(x, xs, y, ys, d, ds); break;
                 case BinaryKind.Le: BinaryKernels.Broadcast<T, CompareOp<T, LeCmp<T>>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Maximum: BinaryKernels.Broadcast<T, MaximumOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.Minimum: BinaryKernels.Broadcast<T, MinimumOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.DivTrunc: BinaryKernels.Broadcast<T, DivTruncOp<T>>(x, xs, y, ys, d, ds); break;
+                case BinaryKind.DivFloor: BinaryKernels.Broadcast<T, DivFloorOp<T>>(x, xs, y, ys, d, ds); break;
             }
         }
     }
+}
+
+/// <summary>How <see cref="Tensor.Div(Tensor, RoundingMode?)"/> rounds the quotient (PyTorch's <c>rounding_mode</c> strings).</summary>
+public enum RoundingMode
+{
+    /// <summary>Toward zero, as <c>rounding_mode="trunc"</c> (C's integer division).</summary>
+    Trunc,
+
+    /// <summary>Toward negative infinity, as <c>rounding_mode="floor"</c> (Python's <c>//</c>).</summary>
+    Floor,
 }
