@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch 1.13 reference for reductions over a list of dims, ArgMax/ArgMin over all elements,
-MatMul with broadcast batch dims, and the dtype option of Sum/Mean/Softmax/LogSoftmax.
+MatMul with broadcast batch dims, the dtype option of Sum/Mean/Softmax/LogSoftmax, Var/Std with a
+correction, and CumSum.
 
 Run with the interpreter that has torch (1.13):
 
@@ -12,7 +13,8 @@ Writes tests/Autograd.Tests/Fixtures/reduction_ops.json:
 tensor = {"dtype", "shape", "data"} (flat row-major; float32 values as the exact double of the
 float32; "nan"/"inf"/"-inf" for the non-finite ones). grads[i] = torch.autograd.grad(output,
 inputs[i], grad_output) for each floating point input; null where PyTorch gives no gradient.
-args: "dims" (a list), "keep_dim", "dim", "dtype" as the op takes them.
+args: "dims" (a list; null for var/std over every dim), "keep_dim", "dim", "dtype", "correction"
+as the op takes them.
 """
 import torch
 
@@ -165,6 +167,39 @@ def main():
                          lambda x: x.mean([1], dtype=dtype)))
         cases.append(run(f"softmax_int64_to_{dname}", "softmax", {"dim": 0, "dtype": dname}, [xi], lambda x: x.softmax(0, dtype=dtype)))
         cases.append(run(f"log_softmax_int64_to_{dname}", "log_softmax", {"dim": 1, "dtype": dname}, [xi], lambda x: x.log_softmax(1, dtype=dtype)))
+    for dname, dtype in DTYPES.items():
+        # Var / Std with a correction (a divisor N - correction <= 0 gives inf or NaN).
+        for shape, dims, corr, keep in [
+            ([3, 4, 5], [0, 2], 1, False),
+            ([3, 4, 5], [1], 0, True),
+            ([3, 4, 5], None, 1, False),
+            ([3, 4, 5], [-1], 2, False),
+            ([4, 6], [], 1, True),
+            ([1, 3], [0], 1, False),
+            ([2, 3], [1], 3, False),
+            ([], None, 0, False),
+            ([2, 512], [1], 1, False),
+        ]:
+            for op in ("var", "std"):
+                d = "all" if dims is None else ("_".join(str(v).replace("-", "m") for v in dims) or "none")
+                name = f"{op}_{'x'.join(map(str, shape)) or 'scalar'}_dims_{d}_corr{corr}{'_keep' if keep else ''}_{dname}"
+                x = normal(name, shape, dtype)
+                f = getattr(torch, op)
+                # dims [] reduces every dim (the values agree), but PyTorch 1.13's backward then takes
+                # N = 1 and returns infinite gradients: the reference for [] is dim=None.
+                fn = (lambda x, f=f, corr=corr, keep=keep: f(x, None, correction=corr, keepdim=keep)) if not dims else (lambda x, f=f, dims=dims, corr=corr, keep=keep: f(x, dims, correction=corr, keepdim=keep))
+                cases.append(run(name, op, {"dims": dims, "correction": corr, "keep_dim": keep}, [x], fn))
+        # CumSum.
+        for shape, dim in [([3, 4, 5], 1), ([3, 4, 5], -1), ([3, 4, 5], 0), ([], 0), ([2, 300], 1), ([4, 0], 1)]:
+            name = f"cumsum_{'x'.join(map(str, shape)) or 'scalar'}_dim_{str(dim).replace('-', 'm')}_{dname}"
+            x = normal(name, shape, dtype)
+            cases.append(run(name, "cumsum", {"dim": dim}, [x], lambda x, dim=dim: torch.cumsum(x, dim)))
+        other = "float64" if dname == "float32" else "float32"
+        name = f"cumsum_dtype_{dname}_to_{other}"
+        cases.append(run(name, "cumsum", {"dim": 1, "dtype": other}, [normal(name, [3, 7], dtype)], lambda x: torch.cumsum(x, 1, dtype=TORCH_DTYPE[other])))
+    xi = torch.randint(-5, 6, (3, 4), generator=seeded("int_cumsum"))
+    cases.append(run("cumsum_int64", "cumsum", {"dim": 1}, [xi], lambda x: torch.cumsum(x, 1)))
+    cases.append(run("cumsum_int64_as_double", "cumsum", {"dim": 0, "dtype": "float64"}, [xi], lambda x: torch.cumsum(x, 0, dtype=torch.float64)))
     # Int64 reductions keep Int64 (no dtype).
     xi = torch.randint(-5, 6, (3, 4, 2), generator=seeded("int_sum"))
     cases.append(run("sum_dims_int64", "sum", {"dims": [0, 2], "keep_dim": False}, [xi], lambda x: x.sum([0, 2])))

@@ -8,16 +8,17 @@ namespace Autograd.Tests.Ops;
 /// Reductions over a list of dims (<see cref="Tensor.Sum(int[], bool, DType?)"/>, Mean, LogSumExp,
 /// Amax, Amin), <see cref="Tensor.ArgMax()"/>/<see cref="Tensor.ArgMin()"/> over all elements,
 /// <see cref="Tensor.MatMul"/> with broadcast batch dims and the dtype option of Sum, Mean,
-/// Softmax and LogSoftmax against PyTorch 1.13 (<c>tools/gen_reduction_ops_fixtures.py</c>):
+/// Softmax and LogSoftmax, Var/Std with a correction and CumSum against PyTorch 1.13 (<c>tools/gen_reduction_ops_fixtures.py</c>):
 /// values and gradients, Float32 and Float64.
 /// </summary>
 /// <remarks>
 /// Tolerances, in units of eps (2^-23 for Float32, 2^-52 for Float64) times a scale that bounds
 /// the rounding error of any summation order:
 /// <list type="bullet">
-/// <item>Selections (amax, amin, the arg-forms) and the gradients of sum, mean, amax and amin
-/// (an expand, a division by n, a split among ties, done by the same operations as PyTorch) are
-/// compared bit for bit.</item>
+/// <item>Selections (amax, amin, the arg-forms), the gradients of sum, mean, amax and amin
+/// (an expand, a division by n, a split among ties, done by the same operations as PyTorch) and
+/// CumSum with its gradient (in order, in double, rounded once per output, as PyTorch's CPU
+/// kernel) are compared bit for bit.</item>
 /// <item>A sum differs from PyTorch's only by summation order. Any order's error is bounded by
 /// γ·Σ|x|, where γ grows with the number of terms only in the worst case; PyTorch's cascade sum
 /// and the fixed-order sum here (double partials, one rounding) stay within a few eps·Σ|x|, so
@@ -28,6 +29,8 @@ namespace Autograd.Tests.Ops;
 /// the sum of the shifted exponentials is ≥ 1, so the result is within 8 eps·(1 + |result|);
 /// its gradient g·e^(x - r) inherits that absolute error of r in the exponent: 8 eps·|g·e^(x-r)|·(1 + |r| + |x - r|).
 /// Softmax and LogSoftmax with a dtype: 8 eps relative plus 8 eps·(1 + |x|) absolute in the same way.</item>
+/// <item>Var and Std: 8 eps relative (the argument is at the case in <c>ValueScale</c>); their
+/// gradients 8 eps of |2g/(N - correction)|·(|x| + |mean|).</item>
 /// </list>
 /// </remarks>
 [TestFixture]
@@ -75,7 +78,7 @@ public sealed class ReductionOpsFixtureTests
     public void Fixture_CoversEveryOpInBothDTypes()
     {
         var ops = Cases.Values.Select(c => c.GetProperty("op").GetString()).Distinct().ToArray();
-        ops.ShouldBe(["sum", "mean", "logsumexp", "amax", "amin", "argmax", "argmin", "matmul", "sum_all_dtype", "sum_dim", "mean_all_dtype", "mean_dim", "softmax", "log_softmax"], ignoreOrder: true);
+        ops.ShouldBe(["sum", "mean", "logsumexp", "amax", "amin", "argmax", "argmin", "matmul", "sum_all_dtype", "sum_dim", "mean_all_dtype", "mean_dim", "softmax", "log_softmax", "var", "std", "cumsum"], ignoreOrder: true);
         Cases.Keys.Count(n => n.EndsWith("_float32", StringComparison.Ordinal)).ShouldBe(Cases.Keys.Count(n => n.EndsWith("_float64", StringComparison.Ordinal)));
     }
 
@@ -101,6 +104,9 @@ public sealed class ReductionOpsFixtureTests
             "mean_dim" => x[0].Mean(Dim(), Keep(), dtype),
             "softmax" => x[0].Softmax(Dim(), dtype),
             "log_softmax" => x[0].LogSoftmax(Dim(), dtype),
+            "var" => x[0].Var(NullableDims(args), args.GetProperty("correction").GetInt32(), Keep()),
+            "std" => x[0].Std(NullableDims(args), args.GetProperty("correction").GetInt32(), Keep()),
+            "cumsum" => x[0].CumSum(Dim(), dtype),
             _ => throw new ArgumentException($"Unknown op {op}."),
         };
     }
@@ -125,6 +131,10 @@ public sealed class ReductionOpsFixtureTests
                 return [.. e.Select(v => 8 * (Math.Abs(v) + 1))];
             case "matmul":
                 return Times(4, abs.MatMul(x[1].To(DType.Float64).Abs()).ToArray<double>());
+            case "var" or "std":
+                // Σ (x - mean)² sums non-negative terms, each within 3 eps; an error δ in the mean
+                // changes the sum only by n·δ² (Σ (x - mean) = 0): 8 eps relative, for std too.
+                return [.. e.Select(v => 8 * Math.Abs(v))];
             default:
                 return null; // selections
         }
@@ -156,6 +166,21 @@ public sealed class ReductionOpsFixtureTests
                 var grads = Tape.Grad(a.MatMul(b), [a, b], Detached64(g).Abs());
                 return Times(4, grads[i].ToArray<double>());
             }
+            case "var" or "std":
+            {
+                // g · 2 (x - mean) / (N - correction), std: g / (2 std) in place of g. x - mean is
+                // within eps·(|x| + |mean|); the rest are a few roundings of the product.
+                using var _ = Tape.NoGrad();
+                var x64 = x[0].To(DType.Float64);
+                var dims = NullableDims(args) ?? [];
+                var keepShape = x64.Sum(dims, keepDim: true).Shape.ToArray();
+                int n = x64.NumberOfElements / Math.Max(1, keepShape.Aggregate(1, (p, v) => p * v));
+                double divisor = Math.Max(0, n - args.GetProperty("correction").GetInt32());
+                var gk = g.To(DType.Float64).Reshape(keepShape);
+                if (op == "std") gk = gk / (y.To(DType.Float64).Reshape(keepShape) * 2);
+                var bound = (gk * 2 / divisor).Abs() * (x64.Abs() + x64.Mean(dims, keepDim: true).Abs()) * 8;
+                return bound.ToArray<double>();
+            }
             case "softmax" or "log_softmax":
             {
                 // g - Σ(g·s) and g - e^r·Σg: every term is bounded by the size of the dim times max |g| (s ≤ 1).
@@ -170,6 +195,8 @@ public sealed class ReductionOpsFixtureTests
     private static Tensor Detached64(Tensor t) => Tensor.FromArray(t.ToArray<double>(), t.Shape.ToArray());
 
     private static double[] Times(double k, double[] v) => [.. v.Select(x => k * x)];
+
+    private static int[]? NullableDims(JsonElement args) => args.GetProperty("dims").ValueKind == JsonValueKind.Null ? null : Dims(args);
 
     private static int[] Dims(JsonElement args) => [.. args.GetProperty("dims").EnumerateArray().Select(e => e.GetInt32())];
 

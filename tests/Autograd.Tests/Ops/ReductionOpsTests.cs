@@ -34,7 +34,23 @@ public sealed class ReductionOpsTests
         // gradients are in the PyTorch fixtures.
         yield return Case("Softmax_Dtype", x => x[0].Softmax(1, DType.Float64), Normal(18, 2, 3));
         yield return Case("LogSoftmax_Dtype", x => x[0].LogSoftmax(0, DType.Float64), Normal(25, 3, 2));
+        yield return Case("Var_Dims02", x => x[0].Var([0, 2]), Normal(26, 2, 3, 4));
+        yield return Case("Var_Dim1_Correction0_Keep", x => x[0].Var(1, correction: 0, keepDim: true), Normal(27, 2, 3, 4));
+        yield return Case("Var_All", x => x[0].Var(), Normal(28, 3, 4));
+        yield return Case("Std_All", x => x[0].Std(), Normal(29, 3, 4));
+        yield return Case("Std_DimsM1_Correction2", x => x[0].Std([-1], correction: 2), Normal(30, 3, 5));
+        // The second derivative of Var: the backward takes the mean again, so it depends on x.
+        yield return Case("Var_GradGrad", x => SecondOrder(x[0], t => (t.Var([1]) * Tensor.FromArray([1.5, -0.5], 2)).Sum()), Normal(31, 2, 4));
+        yield return Case("CumSum_Dim1", x => x[0].CumSum(1), Normal(32, 2, 3, 4));
+        yield return Case("CumSum_DimM1", x => x[0].CumSum(-1), Normal(33, 3, 5));
+        yield return Case("CumSum_GradGrad", x => SecondOrder(x[0], t => (t.CumSum(0) * t).Sum()), Normal(34, 4, 2));
         yield return Case("Sum_Dims_Dtype", x => x[0].Sum([0, 1], dtype: DType.Float64), Normal(19, 2, 3));
+    }
+
+    /// <summary>∂f/∂x with its graph, so that GradCheck differentiates the backward formulas (it evaluates inside NoGrad).</summary>
+    private static Tensor SecondOrder(Tensor x, Func<Tensor, Tensor> f)
+    {
+        using (Tape.EnableGrad()) return Tape.Grad(f(x), [x], createGraph: true)[0];
     }
 
     [TestCaseSource(nameof(GradCheckCases))]
@@ -171,6 +187,23 @@ public sealed class ReductionOpsTests
         x.Mean([0], dtype: DType.Float64).Item().ShouldBe(7.0 / 3);
         x.Softmax(0, DType.Float32).DType.ShouldBe(DType.Float32);
         Should.Throw<ArgumentException>(() => x.Softmax(0)).Message.ShouldContain("Int64");
+    }
+
+    [Test]
+    public void Var_BadInput_Throws()
+    {
+        Should.Throw<ArgumentException>(() => Tensor.FromArray([1L, 2L], 2).Var()).Message.ShouldContain("Var needs a floating point tensor");
+        Should.Throw<ArgumentException>(() => Tensor.Zeros([2, 3]).Std([1, 1])).ParamName.ShouldBe("dims");
+        Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 3]).Var(2));
+        Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 3]).CumSum(-3)).ParamName.ShouldBe("dim");
+    }
+
+    [Test]
+    public void CumSum_Int64_StaysInt64()
+    {
+        var y = Tensor.FromArray([3L, -1L, 4L, 1L], 2, 2).CumSum(0);
+        y.DType.ShouldBe(DType.Int64);
+        y.ToArray<long>().ShouldBe([3L, -1L, 7L, 0L]);
     }
 
     [Test]
