@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch 1.13 reference for reductions over a list of dims, ArgMax/ArgMin over all elements,
 MatMul with broadcast batch dims, the dtype option of Sum/Mean/Softmax/LogSoftmax, Var/Std with a
-correction, and CumSum.
+correction, CumSum and Prod.
 
 Run with the interpreter that has torch (1.13):
 
@@ -194,10 +194,31 @@ def main():
             name = f"cumsum_{'x'.join(map(str, shape)) or 'scalar'}_dim_{str(dim).replace('-', 'm')}_{dname}"
             x = normal(name, shape, dtype)
             cases.append(run(name, "cumsum", {"dim": dim}, [x], lambda x, dim=dim: torch.cumsum(x, dim)))
+        # Prod along a dim and of all elements; zeros take the product-of-the-others gradient.
+        for label, shape, dim, keep, zeros in [
+            ("3x4x5_dim_1", [3, 4, 5], 1, False, []),
+            ("3x4x5_dim_m1_keep", [3, 4, 5], -1, True, []),
+            ("2x5_dim_1_one_zero", [2, 5], 1, False, [2]),
+            ("2x5_dim_1_two_zeros", [2, 5], 1, False, [1, 3]),
+            ("4x3_dim_0_zero", [4, 3], 0, True, [4]),
+            ("scalar_dim_0", [], 0, False, []),
+            ("all", [3, 4], None, False, []),
+            ("all_one_zero", [3, 4], None, False, [5]),
+        ]:
+            name = f"prod_{label}_{dname}"
+            x = normal(name, shape, dtype)
+            for z in zeros:
+                x.view(-1)[z] = 0
+            fn = (lambda x: x.prod()) if dim is None else (lambda x, dim=dim, keep=keep: x.prod(dim, keepdim=keep))
+            cases.append(run(name, "prod", {"dim": dim, "keep_dim": keep}, [x], fn))
         other = "float64" if dname == "float32" else "float32"
+        name = f"prod_dtype_{dname}_to_{other}"
+        cases.append(run(name, "prod", {"dim": 1, "keep_dim": False, "dtype": other}, [normal(name, [3, 4], dtype)],
+                         lambda x: x.prod(1, dtype=TORCH_DTYPE[other])))
         name = f"cumsum_dtype_{dname}_to_{other}"
         cases.append(run(name, "cumsum", {"dim": 1, "dtype": other}, [normal(name, [3, 7], dtype)], lambda x: torch.cumsum(x, 1, dtype=TORCH_DTYPE[other])))
     xi = torch.randint(-5, 6, (3, 4), generator=seeded("int_cumsum"))
+    cases.append(run("prod_int64", "prod", {"dim": 0, "keep_dim": False}, [xi], lambda x: x.prod(0)))
     cases.append(run("cumsum_int64", "cumsum", {"dim": 1}, [xi], lambda x: torch.cumsum(x, 1)))
     cases.append(run("cumsum_int64_as_double", "cumsum", {"dim": 0, "dtype": "float64"}, [xi], lambda x: torch.cumsum(x, 0, dtype=torch.float64)))
     # Int64 reductions keep Int64 (no dtype).

@@ -41,3 +41,22 @@ internal static class ScanKernels
         }
     }
 }
+
+/// <summary>Products along one dim of a tensor viewed as (outer, size, inner).</summary>
+internal static class ProductKernels
+{
+    /// <summary><c>d[o, i] = Π_j x[o, j, i]</c>, multiplied in order of j in the element type, starting from 1.</summary>
+    public static void Prod<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            var row = d.Slice(o * inner, inner);
+            row.Fill(T.One);
+            for (int j = 0; j < size; j++)
+            {
+                var src = x.Slice((o * size + j) * inner, inner);
+                for (int i = 0; i < inner; i++) row[i] *= src[i];
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ namespace Autograd.Tests.Ops;
 /// Reductions over a list of dims (<see cref="Tensor.Sum(int[], bool, DType?)"/>, Mean, LogSumExp,
 /// Amax, Amin), <see cref="Tensor.ArgMax()"/>/<see cref="Tensor.ArgMin()"/> over all elements,
 /// <see cref="Tensor.MatMul"/> with broadcast batch dims and the dtype option of Sum, Mean,
-/// Softmax and LogSoftmax, Var/Std with a correction and CumSum against PyTorch 1.13 (<c>tools/gen_reduction_ops_fixtures.py</c>):
+/// Softmax and LogSoftmax, Var/Std with a correction, CumSum and Prod against PyTorch 1.13 (<c>tools/gen_reduction_ops_fixtures.py</c>):
 /// values and gradients, Float32 and Float64.
 /// </summary>
 /// <remarks>
@@ -29,6 +29,7 @@ namespace Autograd.Tests.Ops;
 /// the sum of the shifted exponentials is ≥ 1, so the result is within 8 eps·(1 + |result|);
 /// its gradient g·e^(x - r) inherits that absolute error of r in the exponent: 8 eps·|g·e^(x-r)|·(1 + |r| + |x - r|).
 /// Softmax and LogSoftmax with a dtype: 8 eps relative plus 8 eps·(1 + |x|) absolute in the same way.</item>
+/// <item>Prod: n factors multiplied in some order, n eps relative; its gradient n + 2 eps relative.</item>
 /// <item>Var and Std: 8 eps relative (the argument is at the case in <c>ValueScale</c>); their
 /// gradients 8 eps of |2g/(N - correction)|·(|x| + |mean|).</item>
 /// </list>
@@ -70,7 +71,7 @@ public sealed class ReductionOpsFixtureTests
         {
             grads[i].Shape.ToArray().ShouldBe(expectedGrads[i].Shape.ToArray(), $"{name} grad {i}");
             grads[i].DType.ShouldBe(expectedGrads[i].DType, $"{name} grad {i}");
-            AssertClose(grads[i], expectedGrads[i], GradScale(op, args, inputs, expected, g, i), y.DType, $"{name} grad {i}");
+            AssertClose(grads[i], expectedGrads[i], GradScale(op, args, inputs, expected, g, i, expectedGrads[i].ToArray<double>()), y.DType, $"{name} grad {i}");
         }
     }
 
@@ -78,7 +79,7 @@ public sealed class ReductionOpsFixtureTests
     public void Fixture_CoversEveryOpInBothDTypes()
     {
         var ops = Cases.Values.Select(c => c.GetProperty("op").GetString()).Distinct().ToArray();
-        ops.ShouldBe(["sum", "mean", "logsumexp", "amax", "amin", "argmax", "argmin", "matmul", "sum_all_dtype", "sum_dim", "mean_all_dtype", "mean_dim", "softmax", "log_softmax", "var", "std", "cumsum"], ignoreOrder: true);
+        ops.ShouldBe(["sum", "mean", "logsumexp", "amax", "amin", "argmax", "argmin", "matmul", "sum_all_dtype", "sum_dim", "mean_all_dtype", "mean_dim", "softmax", "log_softmax", "var", "std", "cumsum", "prod"], ignoreOrder: true);
         Cases.Keys.Count(n => n.EndsWith("_float32", StringComparison.Ordinal)).ShouldBe(Cases.Keys.Count(n => n.EndsWith("_float64", StringComparison.Ordinal)));
     }
 
@@ -107,6 +108,7 @@ public sealed class ReductionOpsFixtureTests
             "var" => x[0].Var(NullableDims(args), args.GetProperty("correction").GetInt32(), Keep()),
             "std" => x[0].Std(NullableDims(args), args.GetProperty("correction").GetInt32(), Keep()),
             "cumsum" => x[0].CumSum(Dim(), dtype),
+            "prod" => args.GetProperty("dim").ValueKind == JsonValueKind.Null ? x[0].Prod(dtype) : x[0].Prod(Dim(), Keep(), dtype),
             _ => throw new ArgumentException($"Unknown op {op}."),
         };
     }
@@ -131,6 +133,9 @@ public sealed class ReductionOpsFixtureTests
                 return [.. e.Select(v => 8 * (Math.Abs(v) + 1))];
             case "matmul":
                 return Times(4, abs.MatMul(x[1].To(DType.Float64).Abs()).ToArray<double>());
+            case "prod":
+                // n multiplications in some order, each within half an ulp: n eps relative.
+                return [.. e.Select(v => ProdTerms(x[0], args) * Math.Abs(v))];
             case "var" or "std":
                 // Σ (x - mean)² sums non-negative terms, each within 3 eps; an error δ in the mean
                 // changes the sum only by n·δ² (Σ (x - mean) = 0): 8 eps relative, for std too.
@@ -141,7 +146,7 @@ public sealed class ReductionOpsFixtureTests
     }
 
     /// <summary>The per-element error allowed on gradient <paramref name="i"/>, in eps; null: bit for bit.</summary>
-    private static double[]? GradScale(string op, JsonElement args, Tensor[] x, Tensor y, Tensor g, int i)
+    private static double[]? GradScale(string op, JsonElement args, Tensor[] x, Tensor y, Tensor g, int i, double[] expectedGrad)
     {
         switch (op)
         {
@@ -165,6 +170,12 @@ public sealed class ReductionOpsFixtureTests
                 b.RequiresGrad = true;
                 var grads = Tape.Grad(a.MatMul(b), [a, b], Detached64(g).Abs());
                 return Times(4, grads[i].ToArray<double>());
+            }
+            case "prod":
+            {
+                // g · result / x, or g times the product of the others: n + 2 roundings of the value.
+                double n = ProdTerms(x[0], args) + 2;
+                return [.. expectedGrad.Select(v => n * Math.Abs(v))];
             }
             case "var" or "std":
             {
@@ -195,6 +206,11 @@ public sealed class ReductionOpsFixtureTests
     private static Tensor Detached64(Tensor t) => Tensor.FromArray(t.ToArray<double>(), t.Shape.ToArray());
 
     private static double[] Times(double k, double[] v) => [.. v.Select(x => k * x)];
+
+    /// <summary>The number of factors in each product.</summary>
+    private static int ProdTerms(Tensor x, JsonElement args) => args.GetProperty("dim").ValueKind == JsonValueKind.Null
+        ? x.NumberOfElements
+        : x.Rank == 0 ? 1 : x.Shape[args.GetProperty("dim").GetInt32() is var d && d < 0 ? d + x.Rank : d];
 
     private static int[]? NullableDims(JsonElement args) => args.GetProperty("dims").ValueKind == JsonValueKind.Null ? null : Dims(args);
 

@@ -13,6 +13,13 @@ public sealed class ReductionOpsTests
 {
     private static Tensor Normal(int seed, params int[] shape) => Tensor.Randn(shape, new Generator(seed), DType.Float64);
 
+    private static Tensor WithZeros(Tensor x, params int[] flatIndices)
+    {
+        var data = x.ToArray<double>();
+        foreach (int i in flatIndices) data[i] = 0;
+        return Tensor.FromArray(data, x.Shape.ToArray());
+    }
+
     private static IEnumerable<TestCaseData> GradCheckCases()
     {
         TestCaseData Case(string name, Func<IReadOnlyList<Tensor>, Tensor> f, params Tensor[] inputs) => new TestCaseData(f, inputs).SetName("GradCheck_" + name);
@@ -44,6 +51,12 @@ public sealed class ReductionOpsTests
         yield return Case("CumSum_Dim1", x => x[0].CumSum(1), Normal(32, 2, 3, 4));
         yield return Case("CumSum_DimM1", x => x[0].CumSum(-1), Normal(33, 3, 5));
         yield return Case("CumSum_GradGrad", x => SecondOrder(x[0], t => (t.CumSum(0) * t).Sum()), Normal(34, 4, 2));
+        yield return Case("Prod_Dim1", x => x[0].Prod(1), Normal(35, 2, 3, 4));
+        yield return Case("Prod_All", x => x[0].Prod(), Normal(36, 2, 3));
+        // A polynomial, smooth through zeros: the gradient there is the product of the others.
+        yield return Case("Prod_WithZeros", x => x[0].Prod(0, keepDim: true), WithZeros(Normal(37, 4, 3), 1, 4, 5));
+        yield return Case("Prod_GradGrad", x => SecondOrder(x[0], t => (t.Prod(1) * Tensor.FromArray([1.5, -0.5], 2)).Sum()), Normal(38, 2, 4));
+        yield return Case("Prod_GradGrad_WithZeros", x => SecondOrder(x[0], t => (t.Prod(1) * Tensor.FromArray([1.5, -0.5], 2)).Sum()), WithZeros(Normal(39, 2, 4), 2, 5, 6));
         yield return Case("Sum_Dims_Dtype", x => x[0].Sum([0, 1], dtype: DType.Float64), Normal(19, 2, 3));
     }
 
@@ -196,6 +209,7 @@ public sealed class ReductionOpsTests
         Should.Throw<ArgumentException>(() => Tensor.Zeros([2, 3]).Std([1, 1])).ParamName.ShouldBe("dims");
         Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 3]).Var(2));
         Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 3]).CumSum(-3)).ParamName.ShouldBe("dim");
+        Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 3]).Prod(2)).ParamName.ShouldBe("dim");
     }
 
     [Test]
