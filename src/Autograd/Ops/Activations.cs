@@ -50,10 +50,13 @@ public sealed partial class Tensor
 
     /// <summary>
     /// softmax(x)_i = e^(x_i - max) / Σ_j e^(x_j - max) along <paramref name="dim"/> (stable for any logits).
-    /// Backward: s ⊙ (g - Σ(g ⊙ s)).
+    /// Backward: s ⊙ (g - Σ(g ⊙ s)). With a <paramref name="dtype"/>, this tensor is converted to it
+    /// first, as <c>torch.softmax(x, dim, dtype=dtype)</c> (the way to a softmax of Int64 values,
+    /// or one computed in Float64); the gradient flows back converted to this tensor's dtype.
     /// </summary>
-    public Tensor Softmax(int dim)
+    public Tensor Softmax(int dim, DType? dtype = null)
     {
+        if (dtype is { } t) return To(t).Softmax(dim);
         var r = SoftmaxForward(dim, log: false, "Softmax");
         int d = Shapes.NormalizeDim(dim, Rank);
         return Tape.Record(r, "Softmax", [this], g => [r * (g - (g * r).Sum(d, keepDim: true))], r);
@@ -61,10 +64,12 @@ public sealed partial class Tensor
 
     /// <summary>
     /// log softmax(x)_i = x_i - max - log Σ_j e^(x_j - max) along <paramref name="dim"/>.
-    /// Backward: g - softmax(x) Σ g.
+    /// Backward: g - softmax(x) Σ g. With a <paramref name="dtype"/>, this tensor is converted to it
+    /// first, as <c>torch.log_softmax(x, dim, dtype=dtype)</c>.
     /// </summary>
-    public Tensor LogSoftmax(int dim)
+    public Tensor LogSoftmax(int dim, DType? dtype = null)
     {
+        if (dtype is { } t) return To(t).LogSoftmax(dim);
         var r = SoftmaxForward(dim, log: true, "LogSoftmax");
         int d = Shapes.NormalizeDim(dim, Rank);
         return Tape.Record(r, "LogSoftmax", [this], g => [g - r.Exp() * g.Sum(d, keepDim: true)], r);

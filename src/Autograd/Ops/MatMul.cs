@@ -9,16 +9,18 @@ public sealed partial class Tensor
     /// <summary>
     /// The matrix product, as <c>torch.matmul</c>: 1-D·1-D is a dot product, 2-D·2-D a matrix
     /// product, 1-D operands get a dim prepended (left) or appended (right) that is removed from the
-    /// result, and 3-D operands are batched (a 2-D operand is shared by every batch).
-    /// For C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC.
+    /// result, and the dims before the last two are batch dims that broadcast (a 2-D operand is
+    /// shared by every batch): (2, 1, 4, 5)·(3, 5, 6) is (2, 3, 4, 6).
+    /// For C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, each summed back over the batch dims it was broadcast along.
     /// </summary>
+    /// <exception cref="ArgumentException">An operand is 0-d, the inner dims differ, or the batch dims do not broadcast.</exception>
     public Tensor MatMul(Tensor other)
     {
         ArgumentNullException.ThrowIfNull(other);
         RequireFloat("MatMul");
         other.RequireFloat("MatMul");
-        if (Rank == 0 || other.Rank == 0 || Rank > 3 || other.Rank > 3)
-            throw new ArgumentException($"MatMul supports 1-D, 2-D and 3-D operands, got shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)}.");
+        if (Rank == 0 || other.Rank == 0)
+            throw new ArgumentException($"MatMul needs operands with at least 1 dim (as torch.matmul), got shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)}.");
         var (a, b) = Promote(this, other, BinaryKind.Mul);
         int kA = a.Dims[^1], kB = b.Rank == 1 ? b.Dims[0] : b.Dims[^2];
         if (kA != kB)
@@ -28,6 +30,7 @@ public sealed partial class Tensor
         if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
         if (b.Rank == 1) return a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
         if (a.Rank == 2 && b.Rank == 2) return a.MatMul2D(b, false, false);
+        if (a.Rank > 3 || b.Rank > 3) return BroadcastMatMul(a, b, Dims, other.Dims);
         if (b.Rank == 2)
         {
             // (B, n, k)·(k, m): one 2-D product over the stacked rows.
@@ -41,6 +44,37 @@ public sealed partial class Tensor
             else throw new ArgumentException($"MatMul: batch sizes {a.Dims[0]} and {b.Dims[0]} of shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)} do not broadcast.");
         }
         return a.BatchedMatMul(b, false, false);
+    }
+
+    /// <summary>
+    /// A·B with an operand of more than 3 dims: a 2-D B is shared by every row of A (one 2-D
+    /// product, as PyTorch folds it); otherwise both are expanded to the broadcast batch dims,
+    /// flattened to one batch dim, multiplied batch by batch and the result unflattened. Expand's
+    /// backward sums each gradient back to its operand's shape.
+    /// </summary>
+    private static Tensor BroadcastMatMul(Tensor a, Tensor b, int[] shapeA, int[] shapeB)
+    {
+        int n = a.Dims[^2], k = a.Dims[^1], m = b.Dims[^1];
+        if (b.Rank == 2)
+        {
+            int[] rowsShape = a.Dims[..^1];
+            return a.Reshape(Shapes.Size(rowsShape), k).MatMul2D(b, false, false).Reshape([.. rowsShape, m]);
+        }
+        int[] batchA = a.Dims[..^2], batchB = b.Dims[..^2];
+        int rank = Math.Max(batchA.Length, batchB.Length);
+        var batch = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - batchA.Length ? 1 : batchA[i - (rank - batchA.Length)];
+            int db = i < rank - batchB.Length ? 1 : batchB[i - (rank - batchB.Length)];
+            if (da != db && da != 1 && db != 1)
+                throw new ArgumentException($"MatMul: the batch dims {Shapes.Format(batchA)} and {Shapes.Format(batchB)} of shapes {Shapes.Format(shapeA)} and {Shapes.Format(shapeB)} do not broadcast (size {da} against {db}).");
+            batch[i] = da == 1 ? db : da;
+        }
+        int count = Shapes.Size(batch);
+        var a3 = a.Expand([.. batch, n, k]).Reshape(count, n, k);
+        var b3 = b.Expand([.. batch, k, m]).Reshape(count, k, m);
+        return a3.BatchedMatMul(b3, false, false).Reshape([.. batch, n, m]);
     }
 
     /// <summary>op(A)·op(B) for 2-D operands, op being an optional transpose; the backward uses the transposed forms instead of copies.</summary>

@@ -16,10 +16,13 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The sum along <paramref name="dim"/> (negative counts from the end), dropping it unless
-    /// <paramref name="keepDim"/>. Backward: the gradient repeated along the summed dim.
+    /// <paramref name="keepDim"/>; the input is converted to <paramref name="dtype"/> first when
+    /// one is given (<c>torch.sum(x, dim, keepdim, dtype=dtype)</c>). Backward: the gradient
+    /// repeated along the summed dim.
     /// </summary>
-    public Tensor Sum(int dim, bool keepDim = false)
+    public Tensor Sum(int dim, bool keepDim = false, DType? dtype = null)
     {
+        if (dtype is { } t) return To(t).Sum(dim, keepDim);
         int d = Shapes.NormalizeDim(dim, Rank);
         if (Rank == 0) return Sum();
         var (outer, size, inner) = Shapes.SplitAt(Dims, d);
@@ -38,9 +41,13 @@ public sealed partial class Tensor
         return Tape.Record(r, "Mean", [this], g => [g.Expand(Dims) / n]);
     }
 
-    /// <summary>The mean along <paramref name="dim"/>: Sum(dim) / size. d/dx = 1/size.</summary>
-    public Tensor Mean(int dim, bool keepDim = false)
+    /// <summary>
+    /// The mean along <paramref name="dim"/>: Sum(dim) / size, after converting to
+    /// <paramref name="dtype"/> when one is given. d/dx = 1/size.
+    /// </summary>
+    public Tensor Mean(int dim, bool keepDim = false, DType? dtype = null)
     {
+        if (dtype is { } t) return To(t).Mean(dim, keepDim);
         RequireFloat("Mean");
         int d = Shapes.NormalizeDim(dim, Rank);
         int n = Rank == 0 ? 1 : Dims[d];
@@ -50,7 +57,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// The largest value along <paramref name="dim"/> (values only; see <see cref="ArgMax"/>).
+    /// The largest value along <paramref name="dim"/> (values only; see <see cref="ArgMax(int, bool)"/>).
     /// The gradient goes to the position of the maximum (the first one on ties).
     /// </summary>
     public Tensor Max(int dim, bool keepDim = false) => SelectExtreme(dim, keepDim, max: true);

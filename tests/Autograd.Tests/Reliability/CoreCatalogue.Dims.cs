@@ -23,6 +23,15 @@ public static partial class CoreCatalogue
         new("Narrow(dim, 0, 1)", "dim", (t, d) => t.Narrow(d, 0, 1)),
         new("Gather(dim, index)", "dim", (t, d) => t.Gather(d, Tensor.Zeros(Enumerable.Repeat(1, t.Rank).ToArray(), DType.Int64))),
         new("Concat([t, t], dim)", "dim", (t, d) => Tensor.Concat([t, t], d), NeedsRank: true),
+        new("Sum(dims)", "dims", (t, d) => t.Sum([0, d])),
+        new("Mean(dims)", "dims", (t, d) => t.Mean([d], keepDim: true)),
+        new("LogSumExp(dims)", "dims", (t, d) => t.LogSumExp([d, 0])),
+        new("Amax(dims)", "dims", (t, d) => t.Amax([d])),
+        new("Amin(dims)", "dims", (t, d) => t.Amin([d])),
+        new("Var(dim)", "dims", (t, d) => t.Var(d)),
+        new("Std(dims)", "dims", (t, d) => t.Std([d])),
+        new("CumSum(dim)", "dim", (t, d) => t.CumSum(d)),
+        new("Prod(dim)", "dim", (t, d) => t.Prod(d)),
     ];
 
     /// <summary>Ranks and dims outside [-max(rank, 1), max(rank, 1) - 1] (PyTorch's range; 0-d takes -1 and 0).</summary>
@@ -47,6 +56,12 @@ public static partial class CoreCatalogue
                         op.Param, $"[{-r}, {r - 1}]", $"got {dim}");
             }
         }
+
+        // A dim named twice in a list (PyTorch: "dim 1 appears multiple times in the list of dims").
+        yield return Arg(k, "Sum(dims) of [2, 3] with dims [1, -1]", () => F32(2, 3).Sum([1, -1]), "dims", "Dim 1 appears multiple times", "[1, -1]");
+        yield return Arg(k, "Mean(dims) of [2, 3] with dims [0, 0]", () => F32(2, 3).Mean([0, 0]), "dims", "Dim 0 appears multiple times", "[0, 0]");
+        yield return Arg(k, "LogSumExp(dims) of [2, 3] with dims [-2, 0]", () => F32(2, 3).LogSumExp([-2, 0]), "dims", "Dim 0 appears multiple times");
+        yield return Arg(k, "Var(dims) of [] with dims [0, -1]", () => F32().Var([0, -1]), "dims", "Dim 0 appears multiple times", "[0, -1]");
 
         // Ops that insert a dim accept [-(rank + 1), rank].
         foreach (var (shape, _) in DimCasesByRank)

@@ -14,6 +14,10 @@ public static partial class CoreCatalogue
             yield return Arg(k, $"{name}(0) of [0]", () => apply(F32(0), 0), word, "[0]", "dimension 0");
             yield return Arg(k, $"{name}(1) of [2, 0]", () => apply(F32(2, 0), 1), word, "[2, 0]", "dimension 1");
         }
+        yield return Arg(k, "ArgMax() of [0]", () => F32(0).ArgMax(), "ArgMax", "[0]", "no elements");
+        yield return Arg(k, "ArgMin() of [2, 0]", () => F32(2, 0).ArgMin(), "ArgMin", "[2, 0]", "no elements");
+        yield return Arg(k, "Amax([1]) of [2, 0]", () => F32(2, 0).Amax([1]), "Amax", "[2, 0]", "dim 1");
+        yield return Arg(k, "Amin([0, 1]) of [0, 3]", () => F32(0, 3).Amin([0, 1]), "Amin", "[0, 3]", "dim 0");
         yield return Arg(k, "Max() of [0]", () => F32(0).Max(), "max", "[0]");
         yield return Arg(k, "Min() of [3, 0]", () => F32(3, 0).Min(), "min", "[0]");
         yield return Op(k, "Item() of [0]", () => F32(0).Item(), "Item", "[0]", "0 elements");

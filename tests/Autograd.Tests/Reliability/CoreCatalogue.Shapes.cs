@@ -79,8 +79,8 @@ public static partial class CoreCatalogue
     private static IEnumerable<BadCall> RankCases()
     {
         const string k = Kind.Rank;
-        yield return Arg(k, "MatMul 4-D by 2-D", () => F32(2, 2, 2, 2).MatMul(F32(2, 2)), "[2, 2, 2, 2]", "[2, 2]", "1-D, 2-D and 3-D");
-        yield return Arg(k, "MatMul 2-D by 4-D", () => F32(2, 2).MatMul(F32(1, 1, 2, 2)), "[2, 2]", "[1, 1, 2, 2]", "1-D, 2-D and 3-D");
+        yield return Arg(k, "MatMul 4-D by 3-D, batch dims that do not broadcast", () => F32(2, 2, 2, 2).MatMul(F32(3, 2, 2)), "[2, 2, 2, 2]", "[3, 2, 2]", "batch dims", "do not broadcast");
+        yield return Arg(k, "MatMul 2-D by 4-D, inner dims differ", () => F32(2, 3).MatMul(F32(1, 1, 2, 2)), "[2, 3]", "[1, 1, 2, 2]", "3 != 2");
         yield return Arg(k, "MatMul 0-d by 1-D", () => Tensor.Scalar(2f).MatMul(F32(3)), "[]", "[3]");
         yield return Arg(k, "MatMul 1-D by 0-d", () => F32(3).MatMul(Tensor.Scalar(2f)), "[3]", "[]");
         yield return Arg(k, "Concat of 0-d tensors", () => Tensor.Concat([Tensor.Scalar(1f), Tensor.Scalar(2f)]), "tensors", "0-d");
