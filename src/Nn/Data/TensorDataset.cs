@@ -5,7 +5,11 @@ namespace Autograd.Nn;
 /// same length (like <c>torch.utils.data.TensorDataset</c>): typically features (N, ...) and
 /// targets (N). Row i of the dataset is row i of every tensor.
 /// </summary>
-public sealed class TensorDataset
+/// <remarks>
+/// A range gives a batch, as a slice does in PyTorch: <c>ds[10..20]</c> is rows 10 to 19 of every
+/// tensor, copied (the same tensors a <see cref="DataLoader"/> without shuffling yields).
+/// </remarks>
+public sealed class TensorDataset : IDataset<Tensor[]>
 {
     private readonly Tensor[] _tensors;
 
@@ -49,6 +53,24 @@ public sealed class TensorDataset
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"TensorDataset has {Count} samples; index {index} is out of range.");
             return _tensors.Select(t => CopyRows(t, [index], 0, 1).Reshape(t.Dims[1..])).ToArray();
         }
+    }
+
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> - 1 of
+    /// every tensor, copied into tensors of shape (length, ...) (what <c>ds[start..end]</c> calls).
+    /// </summary>
+    /// <param name="start">The first row, 0 to <see cref="Count"/>.</param>
+    /// <param name="length">The number of rows, 0 to <see cref="Count"/> - <paramref name="start"/>.</param>
+    /// <returns>One new tensor per dataset tensor.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not inside 0..<see cref="Count"/>.</exception>
+    public Tensor[] Slice(int start, int length)
+    {
+        if (start < 0 || start > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"TensorDataset has {Count} samples; a slice cannot start at {start}.");
+        if (length < 0 || length > Count - start)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"TensorDataset has {Count} samples; a slice of {length} rows from row {start} is out of range.");
+        int[] order = Enumerable.Range(start, length).ToArray();
+        return _tensors.Select(t => CopyRows(t, order, 0, length)).ToArray();
     }
 
     /// <summary>A new (count, ...) tensor holding rows order[start..start+count) of <paramref name="t"/>, as plain data (no grad).</summary>
