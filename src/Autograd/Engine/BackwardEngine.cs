@@ -157,7 +157,7 @@ internal static class BackwardEngine
             else if (leaf.Grad is null || leaf.Grad.GradFn is not null)
                 leaf.Grad = leaf.Grad is null ? g.DetachedCopy() : (leaf.Grad + g).Detach();
             else
-                leaf.Grad.AddInPlace(g);
+                leaf.Grad.AccumulateInPlace(g);
         }
     }
 

@@ -28,8 +28,8 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>Adds <paramref name="other"/> (same shape) into this tensor's data in place and bumps its version.</summary>
-    internal void AddInPlace(Tensor other)
+    /// <summary>Adds <paramref name="other"/> (same shape) into this tensor's data in place and bumps its version, without the checks of the public <see cref="AddInPlace(Tensor, double)"/> (for the backward engine's gradient accumulation).</summary>
+    internal void AccumulateInPlace(Tensor other)
     {
         var o = other.DType == DType ? other : other.To(DType);
         switch (Data)
