@@ -48,6 +48,7 @@ def main():
         "outer_double_dtypes": {k: str(v.dtype).replace("torch.", "") for k, v in outer.double().state_dict().items()},
         "apply_order": [],
         "cell_state_dict": keys(Cell()),
+        "cell_repr": repr(Cell()),
         "outer_repr": repr(Outer()),
     }
     outer2 = Outer()

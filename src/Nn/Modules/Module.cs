@@ -66,6 +66,9 @@ public abstract partial class Module
     /// <returns>The output tensor.</returns>
     public abstract Tensor Forward(Tensor input);
 
+    /// <summary>Whether <see cref="Forward"/> is this module's forward (false for modules with several inputs, which <see cref="Sequential"/> refuses).</summary>
+    internal virtual bool TakesOneTensor => true;
+
     // ------------------------------------------------------------------ registration
 
     /// <summary>
