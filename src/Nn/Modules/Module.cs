@@ -4,7 +4,7 @@ namespace Autograd.Nn;
 
 /// <summary>
 /// The base class of every layer and model (like <c>torch.nn.Module</c>): it owns named
-/// parameters and named child modules, and from them derives <see cref="Parameters"/>,
+/// parameters, named buffers (<see cref="RegisterBuffer"/>) and named child modules, and from them derives <see cref="Parameters"/>,
 /// <see cref="NamedParameters"/>, <see cref="StateDict"/>, train/eval mode and the printed
 /// form. A subclass registers its parameters and children in its constructor and implements
 /// <see cref="Forward"/>.

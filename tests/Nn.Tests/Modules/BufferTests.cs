@@ -174,6 +174,28 @@ public sealed class BufferTests
     }
 
     [Test]
+    public void Load_FloatFileEntryForAnInt64Buffer_IsRefused_AndChangesNothing()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "buffer-tests-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            var state = new Outer().StateDict();
+            state["first.count"] = Tensor.Scalar(2.0f);
+            state["first.running_mean"] = Tensor.Ones(3);
+            Autograd.Nn.Serialization.SafeTensors.Save(path, state);
+            var target = new Outer();
+            var e = Should.Throw<InvalidDataException>(() => target.Load(path));
+            e.Message.ShouldContain("first.count");
+            e.Message.ShouldContain("I64");
+            target.StateDict()["first.running_mean"].ToArray<float>().ShouldBe(new float[] { 0, 0, 0 });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public void RegisterBuffer_BadNamesAndTensors_AreRefusedClearly()
     {
         var leaf = new Leaf();
