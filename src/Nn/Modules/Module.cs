@@ -4,7 +4,7 @@ namespace Autograd.Nn;
 
 /// <summary>
 /// The base class of every layer and model (like <c>torch.nn.Module</c>): it owns named
-/// parameters and named child modules, and from them derives <see cref="Parameters"/>,
+/// parameters, named buffers (<see cref="RegisterBuffer"/>) and named child modules, and from them derives <see cref="Parameters"/>,
 /// <see cref="NamedParameters"/>, <see cref="StateDict"/>, train/eval mode and the printed
 /// form. A subclass registers its parameters and children in its constructor and implements
 /// <see cref="Forward"/>.
@@ -31,14 +31,22 @@ namespace Autograd.Nn;
 /// </remarks>
 public abstract partial class Module
 {
-    private sealed class ParameterSlot(string name, Tensor value)
+    /// <summary>A parameter or a buffer: its name and its current tensor.</summary>
+    private sealed class ParameterSlot(string name, Tensor value, bool isBuffer = false, bool persistent = true)
     {
         public string Name { get; } = name;
 
         public Tensor Value { get; set; } = value;
+
+        /// <summary>A buffer (never requires grad) rather than a parameter.</summary>
+        public bool IsBuffer { get; } = isBuffer;
+
+        /// <summary>For a buffer: whether it is in the state dict.</summary>
+        public bool Persistent { get; } = persistent;
     }
 
     private readonly List<ParameterSlot> _parameters = [];
+    private readonly List<ParameterSlot> _buffers = []; // registered with a tensor; a name registered with null is only in _names
     private readonly List<(string Name, Module Module)> _children = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal); // of both, so a wide Sequential checks a name in O(1)
 
@@ -57,6 +65,9 @@ public abstract partial class Module
     /// <param name="input">The input tensor; the accepted shapes are documented by each module.</param>
     /// <returns>The output tensor.</returns>
     public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Whether <see cref="Forward"/> is this module's forward (false for modules with several inputs, which <see cref="Sequential"/> refuses).</summary>
+    internal virtual bool TakesOneTensor => true;
 
     // ------------------------------------------------------------------ registration
 
@@ -105,6 +116,46 @@ public abstract partial class Module
         module._parents.RemoveAll(p => !p.TryGetTarget(out _));
         module._parents.Add(new WeakReference<Module>(this));
         return module;
+    }
+
+    /// <summary>
+    /// Registers <paramref name="tensor"/> as a buffer named <paramref name="name"/> (like
+    /// <c>register_buffer</c>): state that is not a parameter, such as running statistics. A
+    /// buffer is not in <see cref="Parameters"/> and never requires grad; it is in
+    /// <see cref="Buffers"/>, converted by <see cref="To"/> when floating point, and, when
+    /// <paramref name="persistent"/>, in <see cref="StateDict"/> (after the module's own parameters,
+    /// before its children's, as PyTorch orders them), <see cref="LoadStateDict"/> and model files.
+    /// A null tensor reserves the name (PyTorch's <c>None</c> buffer): it appears nowhere.
+    /// </summary>
+    /// <param name="name">A non-empty name without '.', unique among this module's parameters, buffers and children.</param>
+    /// <param name="tensor">The buffer's tensor (any dtype, not requiring grad), or null.</param>
+    /// <param name="persistent">True (the default) to include the buffer in the state dict and model files.</param>
+    /// <returns><paramref name="tensor"/>, for assignment to a field.</returns>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is taken; or the tensor requires grad.</exception>
+    /// <remarks>Loading a state (<see cref="LoadStateDict"/>, <see cref="Load"/>) copies into the buffer
+    /// tensor in place, but <see cref="To"/> replaces a floating point buffer by a new tensor: read
+    /// the current one back with <see cref="GetBuffer"/> rather than keeping the returned tensor.</remarks>
+    protected Tensor? RegisterBuffer(string name, Tensor? tensor, bool persistent = true)
+    {
+        ValidateName(name, "buffer");
+        if (tensor is not null && tensor.RequiresGrad)
+            throw new ArgumentException($"Buffer '{name}' must not require grad (got a {tensor.DType} tensor with shape {Shapes.Format(tensor.Dims)} that does); register a parameter instead, or a Detach()ed copy.", nameof(tensor));
+        if (tensor is not null) _buffers.Add(new ParameterSlot(name, tensor, isBuffer: true, persistent));
+        _names.Add(name);
+        return tensor;
+    }
+
+    /// <summary>The buffer this module registered under <paramref name="name"/> (its current tensor, see <see cref="To"/>).</summary>
+    /// <param name="name">A name passed to <see cref="RegisterBuffer"/> by this module.</param>
+    /// <returns>The registered tensor, or null for a buffer registered as null.</returns>
+    /// <exception cref="KeyNotFoundException">No buffer of this module has that name.</exception>
+    protected Tensor? GetBuffer(string name)
+    {
+        foreach (var slot in _buffers)
+            if (slot.Name == name) return slot.Value;
+        if (name is not null && _names.Contains(name) && !_parameters.Any(p => p.Name == name) && !_children.Any(c => c.Name == name))
+            return null;
+        throw new KeyNotFoundException($"{TypeName} has no buffer named '{name}'.");
     }
 
     /// <summary>
@@ -158,7 +209,7 @@ public abstract partial class Module
         if (name.Contains('.'))
             throw new ArgumentException($"A {kind} name can't contain \".\", got \"{name}\" (dots separate the levels of nested names).", nameof(name));
         if (_names.Contains(name))
-            throw new ArgumentException($"{TypeName} already has a parameter or module named \"{name}\".", nameof(name));
+            throw new ArgumentException($"{TypeName} already has a parameter, buffer or module named \"{name}\".", nameof(name));
     }
 
     // ------------------------------------------------------------------ traversal
@@ -191,6 +242,53 @@ public abstract partial class Module
                     yield return (ModulePath.Join(path, slot.Name), slot.Value);
     }
 
+    /// <summary>Every buffer of this module and its descendants (persistent or not), each once, in <see cref="NamedBuffers"/> order.</summary>
+    /// <returns>The buffer tensors (the live ones, not copies).</returns>
+    public IEnumerable<Tensor> Buffers() => NamedBuffers().Select(b => b.Buffer);
+
+    /// <summary>
+    /// Every buffer (persistent or not) with its dotted name, as PyTorch's <c>named_buffers</c>:
+    /// the module's own first, then each child's, depth first, in registration order; a tensor
+    /// registered twice is listed once, under its first name. Buffers registered as null are left out.
+    /// </summary>
+    /// <returns>(name, buffer) pairs.</returns>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var (path, module) in NamedModules())
+            foreach (var slot in module._buffers)
+                if (seen.Add(slot.Value))
+                    yield return (ModulePath.Join(path, slot.Name), slot.Value);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="fn"/> on every descendant and then on this module (like
+    /// <c>module.apply(fn)</c>): each child's subtree in registration order, children before
+    /// their parent, each module once. Typical use: initializing the weights of every layer of a type.
+    /// </summary>
+    /// <param name="fn">The function to call on each module.</param>
+    /// <returns>This module.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fn"/> is null.</exception>
+    public Module Apply(Action<Module> fn)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        // Post-order without recursion, so a deep chain does not overflow the stack.
+        var post = new List<Module>();
+        var stack = new Stack<(Module Module, bool Expanded)>();
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        stack.Push((this, false));
+        while (stack.Count > 0)
+        {
+            var (module, expanded) = stack.Pop();
+            if (expanded) { post.Add(module); continue; }
+            if (!seen.Add(module)) continue;
+            stack.Push((module, true));
+            for (int i = module._children.Count - 1; i >= 0; i--) stack.Push((module._children[i].Module, false));
+        }
+        foreach (var module in post) fn(module);
+        return this;
+    }
+
     /// <summary>This module and its descendants with their paths (this one's is null), pre-order, each module once.</summary>
     private IEnumerable<(ModulePath? Path, Module Module)> NamedModules()
     {
@@ -210,7 +308,7 @@ public abstract partial class Module
     private IEnumerable<Module> SelfAndDescendants() => NamedModules().Select(m => m.Module);
 
     /// <summary>
-    /// Every (name, slot) of the state dict, PyTorch's way: recursive without removing
+    /// Every (name, slot) of the state dict (parameters, then persistent buffers, then children), PyTorch's way: recursive without removing
     /// duplicates, so a shared parameter appears under each of its names.
     /// </summary>
     private IEnumerable<(string Name, ParameterSlot Slot)> StateSlots()
@@ -223,6 +321,9 @@ public abstract partial class Module
             var (path, module) = stack.Pop();
             foreach (var slot in module._parameters)
                 yield return (ModulePath.Join(path, slot.Name), slot);
+            foreach (var slot in module._buffers)
+                if (slot.Persistent)
+                    yield return (ModulePath.Join(path, slot.Name), slot);
             for (int i = module._children.Count - 1; i >= 0; i--)
                 stack.Push((new ModulePath(path, module._children[i].Name), module._children[i].Module));
         }
@@ -285,7 +386,8 @@ public abstract partial class Module
     }
 
     /// <summary>
-    /// Converts every parameter to <paramref name="dtype"/> (like <c>module.to(dtype)</c>). Tensor
+    /// Converts every parameter and every floating point buffer to <paramref name="dtype"/> (like
+    /// <c>module.to(dtype)</c>; Int64 buffers stay Int64, as PyTorch's <c>.double()</c> leaves integer buffers). Tensor
     /// dtypes are immutable here, so each parameter of another dtype is replaced by a new leaf
     /// that requires grad, keeps its name and has its gradient (if any) converted too; a tensor
     /// shared by several modules stays shared. Tensors obtained earlier (from
@@ -316,6 +418,18 @@ public abstract partial class Module
                     if (old.Grad is Tensor grad) replacement.Grad = grad.Detach().To(dtype);
                     converted.Add(old, replacement);
                     ReplacedParameters.Mark(old, $"{TypeName}.To({dtype})");
+                }
+                slot.Value = replacement;
+            }
+            foreach (var slot in module._buffers)
+            {
+                var old = slot.Value;
+                if (!old.DType.IsFloatingPoint() || old.DType == dtype) continue;
+                if (!converted.TryGetValue(old, out var replacement))
+                {
+                    replacement = old.Detach().To(dtype);
+                    replacement.Name = old.Name;
+                    converted.Add(old, replacement);
                 }
                 slot.Value = replacement;
             }

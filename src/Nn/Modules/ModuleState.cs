@@ -4,8 +4,9 @@ namespace Autograd.Nn;
 public abstract partial class Module
 {
     /// <summary>
-    /// A copy of every parameter, keyed by its dotted name (the keys of <see cref="NamedParameters"/>,
-    /// plus any further names of a shared parameter), in that order. The copies are detached
+    /// A copy of every parameter and persistent buffer, keyed by its dotted name, in PyTorch's
+    /// order: each module's own parameters (<see cref="NamedParameters"/>), then its persistent
+    /// buffers, then its children's entries, depth first; a shared tensor appears under each of its names. The copies are detached
     /// and independent: changing them does not change the model.
     /// </summary>
     /// <returns>A new dictionary of new tensors.</returns>
@@ -18,10 +19,10 @@ public abstract partial class Module
     }
 
     /// <summary>
-    /// Copies <paramref name="state"/> into the parameters, in place (the parameter tensors stay
-    /// the same objects, so optimizers keep working). Everything is checked first and nothing
-    /// changes unless every check passes: each value must be a floating point tensor of exactly
-    /// the parameter's shape (Float64 values load into Float32 parameters and vice versa,
+    /// Copies <paramref name="state"/> into the parameters and persistent buffers, in place (the
+    /// tensors stay the same objects, so optimizers keep working). Everything is checked first and nothing
+    /// changes unless every check passes: each value must be a tensor of exactly the parameter's or
+    /// buffer's shape, floating point for a floating point one and of the same dtype for an Int64 buffer (Float64 values load into Float32 parameters and vice versa,
     /// rounded as <c>Tensor.To</c> does, as PyTorch's <c>copy_</c>); with
     /// <paramref name="strict"/>, the keys must match <see cref="StateDict"/>'s exactly.
     /// </summary>
@@ -35,20 +36,20 @@ public abstract partial class Module
     public IncompatibleKeys LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var plan = PlanLoad(state.Keys, key => state[key] is Tensor t ? t : throw new ArgumentException($"The value for key \"{key}\" is null.", nameof(state)), strict, out var problems);
+        var plan = PlanLoad(state.Keys, (key, _) => state[key] is Tensor t ? t : throw new ArgumentException($"The value for key \"{key}\" is null.", nameof(state)), strict, out var problems);
         if (problems.Count > 0)
             throw new ArgumentException(LoadErrorMessage(problems), nameof(state));
-        return Apply(plan);
+        return ApplyLoad(plan);
     }
 
     private sealed record LoadPlan(List<(ParameterSlot Slot, Tensor Value)> Copies, IncompatibleKeys Keys);
 
     /// <summary>
     /// Checks <paramref name="keys"/> against the state slots, fetching each expected value with
-    /// <paramref name="value"/> (which may throw to report a value that cannot be used), and
+    /// <paramref name="value"/> (given the key and the dtype of the parameter or buffer; it may throw to report a value that cannot be used), and
     /// collects every problem instead of stopping at the first.
     /// </summary>
-    private LoadPlan PlanLoad(IEnumerable<string> keys, Func<string, Tensor> value, bool strict, out List<string> problems)
+    private LoadPlan PlanLoad(IEnumerable<string> keys, Func<string, DType, Tensor> value, bool strict, out List<string> problems)
     {
         problems = [];
         var available = new HashSet<string>(keys, StringComparer.Ordinal);
@@ -66,7 +67,7 @@ public abstract partial class Module
             Tensor v;
             try
             {
-                v = value(name);
+                v = value(name, slot.Value.DType);
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException)
             {
@@ -74,8 +75,10 @@ public abstract partial class Module
                 continue;
             }
             var p = slot.Value;
-            if (!v.DType.IsFloatingPoint())
-                problems.Add($"dtype mismatch for {ErrorText.Name(name)}: the value is {v.DType} (shape {Shapes.Format(v.Dims)}), but parameters need Float32 or Float64.");
+            if (p.DType.IsFloatingPoint() && !v.DType.IsFloatingPoint())
+                problems.Add($"dtype mismatch for {ErrorText.Name(name)}: the value is {v.DType} (shape {Shapes.Format(v.Dims)}), but {(slot.IsBuffer ? "this buffer needs" : "parameters need")} Float32 or Float64.");
+            else if (!p.DType.IsFloatingPoint() && v.DType != p.DType)
+                problems.Add($"dtype mismatch for {ErrorText.Name(name)}: the value is {v.DType} (shape {Shapes.Format(v.Dims)}), but the buffer is {p.DType}.");
             else if (!Shapes.Equal(v.Dims, p.Dims))
                 problems.Add($"size mismatch for {ErrorText.Name(name)}: copying a param with shape {Shapes.Format(v.Dims)} from checkpoint, the shape in current model is {Shapes.Format(p.Dims)}.");
             else
@@ -90,7 +93,7 @@ public abstract partial class Module
         return new LoadPlan(copies, new IncompatibleKeys(missing, unexpected));
     }
 
-    private static IncompatibleKeys Apply(LoadPlan plan)
+    private static IncompatibleKeys ApplyLoad(LoadPlan plan)
     {
         // A value may share its data with a parameter loaded earlier in this pass (say, a state
         // that swaps two parameters); convert or copy every source before writing any target.
@@ -121,6 +124,6 @@ public abstract partial class Module
 /// The keys <see cref="Module.LoadStateDict"/> or <see cref="Module.Load"/> did not match (like
 /// PyTorch's <c>_IncompatibleKeys</c>).
 /// </summary>
-/// <param name="MissingKeys">Parameters of the model absent from the state, in state-dict order.</param>
+/// <param name="MissingKeys">Parameters and persistent buffers of the model absent from the state, in state-dict order.</param>
 /// <param name="UnexpectedKeys">Keys of the state the model has no parameter for, sorted.</param>
 public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);

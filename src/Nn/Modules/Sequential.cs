@@ -6,7 +6,8 @@ namespace Autograd.Nn;
 /// <summary>
 /// A chain of modules applied in order, each to the previous one's output (like
 /// <c>torch.nn.Sequential</c>). The children are named "0", "1", ..., so their parameters are
-/// <c>0.weight</c>, <c>0.bias</c>, ... as in PyTorch. With no modules it returns its input.
+/// <c>0.weight</c>, <c>0.bias</c>, ... as in PyTorch. With no modules it returns its input. It holds
+/// one-tensor modules only: a module with several inputs (<see cref="Module{T1, T2, TResult}"/>) is refused.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -24,6 +25,7 @@ public sealed class Sequential : Module, IReadOnlyList<Module>
     /// <summary>Creates the chain.</summary>
     /// <param name="modules">The modules, in the order they are applied.</param>
     /// <exception cref="ArgumentNullException">The array or one of the modules is null.</exception>
+    /// <exception cref="ArgumentException">One of the modules takes several inputs.</exception>
     public Sequential(params Module[] modules)
     {
         ArgumentNullException.ThrowIfNull(modules);
@@ -54,9 +56,12 @@ public sealed class Sequential : Module, IReadOnlyList<Module>
     /// <summary>Adds <paramref name="module"/> at the end, named by its position (like <c>append</c>).</summary>
     /// <param name="module">The module to add.</param>
     /// <returns>This Sequential.</returns>
+    /// <exception cref="ArgumentException"><paramref name="module"/> takes several inputs (<see cref="Module{T1, T2, TResult}"/>).</exception>
     public Sequential Append(Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
+        if (!module.TakesOneTensor)
+            throw new ArgumentException($"Sequential holds one-tensor modules only; module {_modules.Count} ({module.GetType().Name}) takes several inputs. Call it from a module of your own instead.", nameof(module));
         RegisterModule(_modules.Count.ToString(CultureInfo.InvariantCulture), module);
         _modules.Add(module);
         return this;
