@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""PyTorch 1.13 reference for Permute, Flip, Repeat, Chunk, Split, Slice (x[a:b:c] on one dim),
+IndexSelect and MaskedFill.
+
+    /usr/bin/python3 tools/gen_shape_ops_fixtures.py
+
+Writes tests/Autograd.Tests/Fixtures/shape_ops.json:
+  {"torch_version", "cases": [{"name", "op", "args", "inputs": [tensor], "grad_output": [tensor],
+   "outputs": [tensor], "grads": [tensor|null]}]}
+Ops returning several tensors (chunk, split) list them all in "outputs", with one seed each in
+"grad_output"; grads[i] = torch.autograd.grad(outputs, inputs[i], grad_output) for each floating
+point input, null otherwise. Index and mask tensors are inputs too (int64 / float 0-1).
+tensor = {"dtype", "shape", "data"} as in tools/fixtures.py.
+"""
+import torch
+
+from fixtures import fixture_path, num, seeded, tensor_json, write_compact
+
+OUT = fixture_path("Autograd.Tests", "shape_ops.json")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def tj(t):
+    return tensor_json(t, with_dtype=True)
+
+
+def run(name, op, args, inputs, f):
+    leaves = [x.clone().requires_grad_(x.is_floating_point() and i == 0) for i, x in enumerate(inputs)]
+    ys = f(*leaves)
+    ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
+    gs = [torch.randn(y.shape, generator=seeded(f"{name}/grad{i}"), dtype=torch.float64).to(y.dtype) for i, y in enumerate(ys)]
+    diff = [x for x in leaves if x.requires_grad]
+    grads = torch.autograd.grad(ys, diff, gs, allow_unused=True)
+    grads = [torch.zeros_like(diff[i]) if g is None else g for i, g in enumerate(grads)]
+    it = iter(grads)
+    return {"name": name, "op": op, "args": args, "inputs": [tj(x) for x in inputs], "outputs": [tj(y) for y in ys],
+            "grad_output": [tj(g) for g in gs], "grads": [tj(next(it)) if x.requires_grad else None for x in leaves]}
+
+
+def normal(name, shape, dtype):
+    return torch.randn(shape, generator=seeded(name), dtype=torch.float64).to(dtype)
+
+
+def main():
+    cases = []
+    for dname, dtype in DTYPES.items():
+        def add(label, op, args, shape, f, extra=()):
+            name = f"{op}_{label}_{dname}"
+            cases.append(run(name, op, args, [normal(name, shape, dtype), *extra], f))
+
+        for label, shape, dims in [("3d", [2, 3, 4], [2, 0, 1]), ("neg", [2, 3, 4], [-1, -3, 1]), ("2d", [3, 5], [1, 0]),
+                                   ("id", [2, 3], [0, 1]), ("4d", [2, 1, 3, 2], [3, 1, 0, 2]), ("empty", [2, 0, 3], [1, 2, 0])]:
+            add(label, "permute", {"dims": dims}, shape, lambda x, dims=dims: x.permute(dims))
+        for label, shape, dims in [("d0", [4, 3], [0]), ("d1", [4, 3], [1]), ("both", [2, 3, 4], [0, -1]), ("all", [2, 3, 2], [0, 1, 2]),
+                                   ("none", [3], []), ("1d", [5], [0])]:
+            add(label, "flip", {"dims": dims}, shape, lambda x, dims=dims: x.flip(dims))
+        for label, shape, reps in [("same", [2, 3], [2, 3]), ("lead", [2, 3], [2, 1, 2]), ("ones", [3], [1]), ("zero", [2, 3], [0, 2]),
+                                   ("1d", [4], [3, 2]), ("scalar", [], [2, 3])]:
+            add(label, "repeat", {"repeats": reps}, shape, lambda x, reps=reps: x.repeat(reps))
+        for label, shape, chunks, dim in [("even", [6, 2], 3, 0), ("uneven", [5, 2], 3, 0), ("fewer", [6], 4, 0), ("dim1", [2, 7], 3, 1),
+                                          ("more", [2, 3], 5, -1), ("empty", [0, 2], 3, 0)]:
+            add(label, "chunk", {"chunks": chunks, "dim": dim}, shape, lambda x, c=chunks, d=dim: x.chunk(c, d))
+        for label, shape, size, dim in [("int", [5, 2], 2, 0), ("int_dim1", [2, 7], 3, 1), ("int_big", [3, 2], 5, 0),
+                                        ("list", [6, 2], [1, 3, 2], 0), ("list_zero", [2, 4], [0, 4, 0], -1)]:
+            add(label, "split", {"size": size, "dim": dim}, shape, lambda x, s=size, d=dim: x.split(s, d))
+        for label, shape, dim, s, e, st in [("step2", [7, 2], 0, None, None, 2), ("range", [7, 2], 0, 1, 6, 2), ("neg", [3, 8], 1, -6, -1, 3),
+                                             ("clamp", [3, 5], 1, -100, 100, 1), ("empty", [5], 0, 4, 2, 1), ("past_end", [5], 0, 7, None, 2),
+                                             ("step_big", [2, 6], -1, 1, None, 10), ("open_end", [6, 2], 0, 2, None, 1)]:
+            add(label, "slice", {"dim": dim, "start": s, "end": e, "step": st}, shape,
+                lambda x, dim=dim, s=s, e=e, st=st: x[(slice(None),) * (dim % x.dim()) + (slice(s, e, st),)])
+        for label, shape, dim, idx in [("d0", [4, 3], 0, [2, 0, 3]), ("d1_repeat", [2, 5], 1, [1, 1, 4, 0, 1]), ("empty", [3, 4], 0, []),
+                                       ("neg_dim", [2, 3, 4], -1, [3, 0]), ("scalar_index", [3, 4], 1, 2)]:
+            add(label, "index_select", {"dim": dim}, shape, lambda x, i, dim=dim: x.index_select(dim, i), [torch.tensor(idx, dtype=torch.int64)])
+        for label, shape, mshape, value in [("same", [3, 4], [3, 4], -1.5), ("row", [3, 4], [4], 2.0), ("col", [2, 3, 4], [3, 1], 0.0),
+                                            ("scalar", [2, 3], [], 7.25), ("inf", [2, 3], [2, 3], float("-inf")), ("nan", [4], [4], float("nan"))]:
+            mask = (torch.rand(mshape, generator=seeded(f"mask_{label}_{dname}")) > 0.5).to(dtype)
+            add(label, "masked_fill", {"value": num(value)}, shape, lambda x, m, v=value: x.masked_fill(m != 0, v), [mask])
+
+    names = [c["name"] for c in cases]
+    assert len(names) == len(set(names)), "duplicate case names"
+    write_compact(OUT, {"torch_version": torch.__version__, "cases": cases})
+    print(f"wrote {len(cases)} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
