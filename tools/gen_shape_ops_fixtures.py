@@ -9,7 +9,9 @@ Writes tests/Autograd.Tests/Fixtures/shape_ops.json:
    "outputs": [tensor], "grads": [tensor|null]}]}
 Ops returning several tensors (chunk, split) list them all in "outputs", with one seed each in
 "grad_output"; grads[i] = torch.autograd.grad(outputs, inputs[i], grad_output) for each floating
-point input, null otherwise. Index and mask tensors are inputs too (int64 / float 0-1).
+point input, null otherwise. Index and mask tensors are inputs too (int64 / float 0-1). Int64 outputs (sort's and topk's
+indices) have a null seed. Ties in sort/argsort appear only with stable=True (PyTorch's unstable
+order among ties is unspecified); topk cases have no ties.
 tensor = {"dtype", "shape", "data"} as in tools/fixtures.py.
 """
 import torch
@@ -28,13 +30,15 @@ def run(name, op, args, inputs, f):
     leaves = [x.clone().requires_grad_(x.is_floating_point() and i == 0) for i, x in enumerate(inputs)]
     ys = f(*leaves)
     ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
-    gs = [torch.randn(y.shape, generator=seeded(f"{name}/grad{i}"), dtype=torch.float64).to(y.dtype) for i, y in enumerate(ys)]
+    gs = [torch.randn(y.shape, generator=seeded(f"{name}/grad{i}"), dtype=torch.float64).to(y.dtype) if y.is_floating_point() else None
+          for i, y in enumerate(ys)]
     diff = [x for x in leaves if x.requires_grad]
-    grads = torch.autograd.grad(ys, diff, gs, allow_unused=True)
+    fy = [(y, g) for y, g in zip(ys, gs) if g is not None]
+    grads = torch.autograd.grad([y for y, _ in fy], diff, [g for _, g in fy], allow_unused=True) if fy else [None] * len(diff)
     grads = [torch.zeros_like(diff[i]) if g is None else g for i, g in enumerate(grads)]
     it = iter(grads)
     return {"name": name, "op": op, "args": args, "inputs": [tj(x) for x in inputs], "outputs": [tj(y) for y in ys],
-            "grad_output": [tj(g) for g in gs], "grads": [tj(next(it)) if x.requires_grad else None for x in leaves]}
+            "grad_output": [None if g is None else tj(g) for g in gs], "grads": [tj(next(it)) if x.requires_grad else None for x in leaves]}
 
 
 def normal(name, shape, dtype):
@@ -75,6 +79,31 @@ def main():
                                             ("scalar", [2, 3], [], 7.25), ("inf", [2, 3], [2, 3], float("-inf")), ("nan", [4], [4], float("nan"))]:
             mask = (torch.rand(mshape, generator=seeded(f"mask_{label}_{dname}")) > 0.5).to(dtype)
             add(label, "masked_fill", {"value": num(value)}, shape, lambda x, m, v=value: x.masked_fill(m != 0, v), [mask])
+
+        nan, inf = float("nan"), float("inf")
+        special = torch.tensor([[0.5, nan, -inf, 2.0, inf], [nan, -1.0, 3.0, nan, 0.25]], dtype=dtype)
+        ties = torch.tensor([[1.0, 3.0, 1.0, -2.0, 3.0, 1.0], [0.0, -0.0, 2.0, 0.0, 2.0, -1.0]], dtype=dtype)
+        for label, x, dim, desc, stable in [("rows", None, -1, False, False), ("rows_desc", None, 1, True, False), ("dim0", None, 0, False, False),
+                                            ("nan", special, -1, False, False), ("nan_desc", special, -1, True, False),
+                                            ("ties_stable", ties, 1, False, True), ("ties_stable_desc", ties, 1, True, True)]:
+            for op in ("sort", "argsort"):
+                name = f"{op}_{label}_{dname}"
+                x0 = normal(name, [3, 5], dtype) if x is None else x
+                f = (lambda x, d=dim, de=desc, st=stable: torch.sort(x, dim=d, descending=de, stable=st)) if op == "sort" else \
+                    (lambda x, d=dim, de=desc, st=stable: torch.argsort(x, dim=d, descending=de))
+                if op == "argsort" and stable:
+                    f = lambda x, d=dim, de=desc: torch.sort(x, dim=d, descending=de, stable=True)[1]
+                cases.append(run(name, op, {"dim": dim, "descending": desc, "stable": stable}, [x0], f))
+        add("3d", "sort", {"dim": 1, "descending": False, "stable": False}, [2, 4, 3], lambda x: torch.sort(x, dim=1))
+        add("empty", "sort", {"dim": 0, "descending": False, "stable": False}, [0, 3], lambda x: torch.sort(x, dim=0))
+        add("scalar", "sort", {"dim": 0, "descending": False, "stable": False}, [], lambda x: torch.sort(x, dim=0))
+        for label, shape, k, dim, largest in [("largest", [3, 6], 2, -1, True), ("smallest_dim0", [5, 3], 3, 0, False), ("k0", [3, 4], 0, 1, True),
+                                              ("all", [2, 4], 4, 1, True), ("3d", [2, 5, 3], 2, 1, False)]:
+            add(label, "topk", {"k": k, "dim": dim, "largest": largest}, shape, lambda x, k=k, d=dim, l=largest: torch.topk(x, k, d, l))
+        name = f"topk_nan_{dname}"
+        cases.append(run(name, "topk", {"k": 3, "dim": 1, "largest": True}, [special], lambda x: torch.topk(x, 3, 1)))
+        name = f"topk_nan_smallest_{dname}"
+        cases.append(run(name, "topk", {"k": 3, "dim": 1, "largest": False}, [special], lambda x: torch.topk(x, 3, 1, False)))
 
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"

@@ -4,7 +4,7 @@ using Shouldly;
 namespace Autograd.Tests.Ops;
 
 /// <summary>
-/// Permute, Flip, Repeat, Chunk, Split, Slice, IndexSelect and MaskedFill: finite differences in
+/// Permute, Flip, Repeat, Chunk, Split, Slice, IndexSelect, MaskedFill, Sort and TopK: finite differences in
 /// Float64 and bad input. Values and gradients against PyTorch are in <see cref="ShapeOpsFixtureTests"/>.
 /// </summary>
 [TestFixture]
@@ -26,6 +26,10 @@ public sealed class ShapeOpsTests
         yield return Case("Split", x => Weighted(x[0].Split([1, 3, 2])), Normal(5, 6, 2));
         yield return Case("Slice", x => x[0].Slice(1, -7, null, 3), Normal(6, 2, 8));
         yield return Case("IndexSelect_Repeated", x => x[0].IndexSelect(0, Index(2, 0, 2, 2)), Normal(7, 3, 4));
+        yield return Case("Sort", x => x[0].Sort(0).Values, Normal(10, 4, 3));
+        yield return Case("Sort_Descending", x => x[0].Sort(-1, descending: true).Values, Normal(11, 3, 5));
+        yield return Case("TopK", x => x[0].TopK(2, 1).Values, Normal(12, 3, 5));
+        yield return Case("TopK_Smallest", x => x[0].TopK(3, 0, largest: false).Values, Normal(13, 4, 2));
         yield return Case("MaskedFill", x => x[0].MaskedFill(Tensor.FromArray([1.0, 0, 0, 1], 4), -2), Normal(8, 3, 4));
     }
 
@@ -42,6 +46,15 @@ public sealed class ShapeOpsTests
         var x = Tensor.FromArray([1.0, 2, 3], 3);
         x.MaskedFill(Tensor.FromArray([0L, 5, 0], 3), 9).ToArray<double>().ShouldBe([1.0, 9, 3]);
         x.MaskedFill(x.Gt(1.5), -1).ToArray<double>().ShouldBe([1.0, -1, -1]);
+    }
+
+    [Test]
+    public void Sort_Int64_AndTiesKeepTheirOrder()
+    {
+        var (v, i) = Tensor.FromArray([3L, 1, 3, 2, 1], 5).Sort(descending: true);
+        v.ToArray<long>().ShouldBe([3L, 3, 2, 1, 1]);
+        i.ToArray<long>().ShouldBe([0L, 2, 3, 1, 4]);
+        Tensor.FromArray([2.0, double.NaN, 1], 3).ArgSort().ToArray<long>().ShouldBe([2L, 0, 1]);
     }
 
     [Test]
@@ -81,6 +94,11 @@ public sealed class ShapeOpsTests
         Should.Throw<ArgumentException>(() => x.MaskedFill(Tensor.Ones(1, 2, 3), 0)).ParamName.ShouldBe("mask");
         Should.Throw<ArgumentNullException>(() => x.MaskedFill(null!, 0));
         Should.Throw<ArgumentNullException>(() => x.IndexSelect(0, null!));
+        Should.Throw<ArgumentOutOfRangeException>(() => x.TopK(4)).Message.ShouldContain("k (4) must be in [0, 3]");
+        Should.Throw<ArgumentOutOfRangeException>(() => x.TopK(-1)).ParamName.ShouldBe("k");
+        Should.Throw<ArgumentOutOfRangeException>(() => x.TopK(1, 2)).ParamName.ShouldBe("dim");
+        Should.Throw<ArgumentOutOfRangeException>(() => x.Sort(-3)).ParamName.ShouldBe("dim");
+        Should.Throw<ArgumentOutOfRangeException>(() => x.ArgSort(2)).ParamName.ShouldBe("dim");
         // The input is unchanged by the failed calls.
         x.ToArray<double>().ShouldBe(Normal(9, 2, 3).ToArray<double>());
     }
