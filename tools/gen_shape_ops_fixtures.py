@@ -105,6 +105,14 @@ def main():
         name = f"topk_nan_smallest_{dname}"
         cases.append(run(name, "topk", {"k": 3, "dim": 1, "largest": False}, [special], lambda x: torch.topk(x, 3, 1, False)))
 
+    # Linspace: no inputs, no gradient; the cases cover the vectorized blocks, the scalar tail and the halves.
+    for dname, dtype in DTYPES.items():
+        for i, (a, b, n) in enumerate([(0, 1, 100), (-3.7, 11.3, 57), (1e-3, 7.1, 33), (2.5, -1.25, 101), (0.1, 0.9, 17), (-1, 1, 1000),
+                                        (3, 300, 257), (0, 1, 32), (0.3, 0.7, 24), (5, 5, 9), (2, 3, 1), (2, 3, 0), (1e10, -1e-10, 45), (0, 1, 2)]):
+            y = torch.linspace(a, b, n, dtype=dtype)
+            cases.append({"name": f"linspace_{i}_{dname}", "op": "linspace", "args": {"start": a, "end": b, "steps": n, "dtype": dname},
+                          "inputs": [], "outputs": [tj(y)], "grad_output": [None], "grads": []})
+
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"
     write_compact(OUT, {"torch_version": torch.__version__, "cases": cases})
