@@ -149,6 +149,54 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>
+    /// <paramref name="steps"/> evenly spaced values from <paramref name="start"/> to <paramref name="end"/>
+    /// (both included), as <c>torch.linspace</c>, Float32 or Float64, with PyTorch 1.13's CPU
+    /// arithmetic in that dtype: step = (end - start) / (steps - 1); the first half counted from
+    /// start and the second from end, start + step·i and end - step·(steps - 1 - i) (fused
+    /// multiply-adds, as its AVX2 build), and, in whole blocks of 16 Float32 or 8 Float64 values,
+    /// PyTorch's vector layout: each group of 8 (4) values is base + k·step from the group's first
+    /// value. Equal bits to PyTorch's for up to 32768 steps (beyond that PyTorch splits the work by
+    /// its thread count); the same bits on every machine here.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is negative.</exception>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not Float32 or Float64.</exception>
+    public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32)
+    {
+        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Linspace: the number of steps must be non-negative.");
+        if (dtype is not (DType.Float32 or DType.Float64))
+            throw new ArgumentException($"Linspace supports Float32 and Float64, got {dtype}.", nameof(dtype));
+        if (dtype == DType.Float32) return new Tensor(LinspaceValues((float)start, (float)end, steps, 8), [steps], owned: true);
+        return new Tensor(LinspaceValues(start, end, steps, 4), [steps], owned: true);
+    }
+
+    private static T[] LinspaceValues<T>(T start, T end, int steps, int width) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var r = new T[steps];
+        if (steps == 0) return r;
+        if (steps == 1)
+        {
+            r[0] = start;
+            return r;
+        }
+        T step = (end - start) / T.CreateChecked(steps - 1);
+        int half = steps / 2;
+        T At(int i) => i < half
+            ? T.FusedMultiplyAdd(step, T.CreateChecked(i), start)
+            : T.FusedMultiplyAdd(-step, T.CreateChecked(steps - i - 1), end);
+        int j = 0;
+        // PyTorch's vectorized loop: two vectors per iteration while two whole ones fit, then one value at a time.
+        for (; j + 2 * width <= steps; j += 2 * width)
+            for (int v = j; v < j + 2 * width; v += width)
+            {
+                T first = At(v);
+                r[v] = first;
+                for (int k = 1; k < width; k++) r[v + k] = first + T.CreateChecked(k) * step;
+            }
+        for (; j < steps; j++) r[j] = At(j);
+        return r;
+    }
+
     /// <summary>The n×n identity matrix.</summary>
     public static Tensor Eye(int n, DType dtype = DType.Float32)
     {

@@ -156,4 +156,17 @@ public class TensorFactoriesTests
         t.ToArray<long>().ShouldBe([1L, -2L]);
         t.To(DType.Float32).ShouldBeSameAs(t);
     }
+
+    [Test]
+    public void Linspace_EndsAndBadInput()
+    {
+        var t = Tensor.Linspace(-1, 2, 7, DType.Float64);
+        t.Shape.ToArray().ShouldBe([7]);
+        t.ToArray<double>()[0].ShouldBe(-1.0);
+        t.ToArray<double>()[6].ShouldBe(2.0);
+        Tensor.Linspace(0, 1, 0).NumberOfElements.ShouldBe(0);
+        Tensor.Linspace(3, 1, 1).ToArray<float>().ShouldBe([3f]);
+        Should.Throw<ArgumentOutOfRangeException>(() => Tensor.Linspace(0, 1, -1)).ParamName.ShouldBe("steps");
+        Should.Throw<ArgumentException>(() => Tensor.Linspace(0, 1, 3, DType.Int64)).ParamName.ShouldBe("dtype");
+    }
 }
