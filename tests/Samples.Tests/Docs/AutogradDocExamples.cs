@@ -218,4 +218,58 @@ public sealed class AutogradDocExamples
             tensor([ 3., 12.], shape=(2,), dtype=Float64)
             """);
     }
+
+    [Test]
+    public void InPlace_ChangeOfASavedTensor_IsRefusedAtBackward()
+    {
+        var x = Tensor.FromArray([0.5f, -1f]);
+        x.RequiresGrad = true;
+        var ex = Should.Throw<InvalidOperationException>(() =>
+        {
+            var y = x.Sigmoid();                          // Sigmoid saves y for its backward
+            using (Tape.NoGrad()) y.MulInPlace(2);
+            y.Sum().Backward();                           // InvalidOperationException: ... modified by an in-place operation ...
+        });
+        ex.Message.ShouldContain("modified by an in-place operation");
+    }
+
+    [Test]
+    public void InPlace_PolynomialFitTutorial_ManualUpdateLoopFits()
+    {
+        // The tutorial's data: y = sin(x) on [-pi, pi], fitted by a + b x + c x^2 + d x^3.
+        var x = Tensor.Linspace(-Math.PI, Math.PI, 2000, DType.Float64);
+        var y = x.Sin();
+        var g = new Generator(0);
+        Tensor Coefficient()
+        {
+            var t = Tensor.Randn([], g, DType.Float64);
+            t.RequiresGrad = true;
+            return t;
+        }
+        var (a, b, c, d) = (Coefficient(), Coefficient(), Coefficient(), Coefficient());
+        double learningRate = 1e-6;
+        double firstLoss = ((a + b * x + c * x.Pow(2) + d * x.Pow(3) - y).Pow(2).Sum()).Item();
+
+        for (int t = 0; t < 2000; t++)
+        {
+            var yPred = a + b * x + c * x.Pow(2) + d * x.Pow(3);
+            var loss = (yPred - y).Pow(2).Sum();
+            loss.Backward();
+            using (Tape.NoGrad())
+            {
+                a.SubInPlace(learningRate * a.Grad!);  // a -= learning_rate * a.grad
+                b.SubInPlace(learningRate * b.Grad!);
+                c.SubInPlace(learningRate * c.Grad!);
+                d.SubInPlace(learningRate * d.Grad!);
+                a.Grad = null;                         // or a.Grad.ZeroInPlace()
+                b.Grad = null;
+                c.Grad = null;
+                d.Grad = null;
+            }
+        }
+
+        double lastLoss = ((a + b * x + c * x.Pow(2) + d * x.Pow(3) - y).Pow(2).Sum()).Item();
+        lastLoss.ShouldBeLessThan(firstLoss);
+        lastLoss.ShouldBeLessThan(50.0); // the tutorial's fit reaches about 9 after 2000 steps
+    }
 }
