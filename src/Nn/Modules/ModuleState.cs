@@ -126,4 +126,16 @@ public abstract partial class Module
 /// </summary>
 /// <param name="MissingKeys">Parameters and persistent buffers of the model absent from the state, in state-dict order.</param>
 /// <param name="UnexpectedKeys">Keys of the state the model has no parameter for, sorted.</param>
-public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
+public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
+{
+    /// <summary>
+    /// PyTorch's printed form: <c>&lt;All keys matched successfully&gt;</c>, or
+    /// <c>_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])</c>.
+    /// </summary>
+    /// <returns>The keys as PyTorch prints them.</returns>
+    public override string ToString() => MissingKeys.Count == 0 && UnexpectedKeys.Count == 0
+        ? "<All keys matched successfully>"
+        : $"_IncompatibleKeys(missing_keys={PythonList(MissingKeys)}, unexpected_keys={PythonList(UnexpectedKeys)})";
+
+    private static string PythonList(IReadOnlyList<string> keys) => "[" + string.Join(", ", keys.Select(k => $"'{k}'")) + "]";
+}
