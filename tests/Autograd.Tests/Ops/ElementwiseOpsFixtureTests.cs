@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using NUnit.Framework;
+using static Autograd.Tests.Fixtures.FixtureJson;
 using Shouldly;
 
 namespace Autograd.Tests.Ops;
@@ -170,20 +171,4 @@ public sealed class ElementwiseOpsFixtureTests
         if (e.TryGetProperty("requires_grad", out var rg) && rg.GetBoolean()) t.RequiresGrad = true;
         return t;
     }
-
-    private static DType ParseDType(string s) => s switch
-    {
-        "float32" => DType.Float32,
-        "float64" => DType.Float64,
-        "int64" => DType.Int64,
-        _ => throw new FormatException(s),
-    };
-
-    private static double Decode(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : v.GetString() switch
-    {
-        "nan" => double.NaN,
-        "inf" => double.PositiveInfinity,
-        "-inf" => double.NegativeInfinity,
-        var s => double.Parse(s!, CultureInfo.InvariantCulture),
-    };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NUnit.Framework;
+using static Autograd.Tests.Fixtures.FixtureJson;
 using Shouldly;
 
 namespace Autograd.Tests.Ops;
@@ -18,13 +19,7 @@ namespace Autograd.Tests.Ops;
 [TestFixture]
 public sealed class ShapeOpsFixtureTests
 {
-    private static readonly Dictionary<string, JsonElement> Cases = Load();
-
-    private static Dictionary<string, JsonElement> Load()
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "shape_ops.json")));
-        return doc.RootElement.GetProperty("cases").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.Clone());
-    }
+    private static readonly Dictionary<string, JsonElement> Cases = LoadCases("shape_ops.json");
 
     public static IEnumerable<TestCaseData> All() => Cases.Keys.Select(n => new TestCaseData(n).SetName(n));
 
@@ -108,33 +103,5 @@ public sealed class ShapeOpsFixtureTests
         double[] a = actual.ToArray<double>(), e = expected.ToArray<double>();
         for (int i = 0; i < a.Length; i++)
             Math.Abs(a[i] - e[i]).ShouldBeLessThanOrEqualTo(tol, $"{what}[{i}]: {a[i]:R} against PyTorch's {e[i]:R}");
-    }
-
-    private static DType ParseDType(string name) => name switch
-    {
-        "float32" => DType.Float32,
-        "float64" => DType.Float64,
-        "int64" => DType.Int64,
-        _ => throw new FormatException($"Unknown dtype {name}."),
-    };
-
-    private static double Decode(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : v.GetString() switch
-    {
-        "nan" => double.NaN,
-        "inf" => double.PositiveInfinity,
-        "-inf" => double.NegativeInfinity,
-        var s => throw new FormatException($"Unknown value {s}."),
-    };
-
-    private static Tensor Read(JsonElement t)
-    {
-        int[] shape = [.. t.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32())];
-        var data = t.GetProperty("data").EnumerateArray();
-        return ParseDType(t.GetProperty("dtype").GetString()!) switch
-        {
-            DType.Float32 => Tensor.FromArray(data.Select(v => (float)Decode(v)).ToArray(), shape),
-            DType.Float64 => Tensor.FromArray(data.Select(Decode).ToArray(), shape),
-            _ => Tensor.FromArray(data.Select(v => v.GetInt64()).ToArray(), shape),
-        };
     }
 }
