@@ -12,32 +12,29 @@ public sealed partial class Tensor
     /// Derivatives (PyTorch's <c>derivatives.yaml</c>): d/da = g where a &gt; b, g/2 where a = b, 0
     /// where a &lt; b; d/db the mirror image (a NaN on either side gives both the whole g).
     /// </summary>
-    public Tensor Maximum(Tensor other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        var (a, b) = Promote(this, other, BinaryKind.Add);
-        var r = Compute(BinaryKind.Maximum, a, b);
-        return Tape.Record(r, "Maximum", [a, b], g =>
-        [
-            a.RequiresGrad ? TieSplit(a, b, g, loser: a.Lt(b)).SumTo(a.Dims) : null,
-            b.RequiresGrad ? TieSplit(a, b, g, loser: a.Gt(b)).SumTo(b.Dims) : null,
-        ], a, b);
-    }
+    public Tensor Maximum(Tensor other) => Extremum(other, BinaryKind.Maximum, "Maximum");
 
     /// <summary>
     /// The elementwise minimum of this tensor and <paramref name="other"/>, broadcast, like
     /// <c>torch.minimum</c>: NaN where either element is NaN.
     /// Derivatives: d/da = g where a &lt; b, g/2 where a = b, 0 where a &gt; b; d/db the mirror image.
     /// </summary>
-    public Tensor Minimum(Tensor other)
+    public Tensor Minimum(Tensor other) => Extremum(other, BinaryKind.Minimum, "Minimum");
+
+    /// <summary>
+    /// Maximum or Minimum: the side that loses (a &lt; b for the maximum, a &gt; b for the
+    /// minimum) gets 0, ties split g.
+    /// </summary>
+    private Tensor Extremum(Tensor other, BinaryKind kind, string name)
     {
         ArgumentNullException.ThrowIfNull(other);
         var (a, b) = Promote(this, other, BinaryKind.Add);
-        var r = Compute(BinaryKind.Minimum, a, b);
-        return Tape.Record(r, "Minimum", [a, b], g =>
+        var r = Compute(kind, a, b);
+        bool max = kind == BinaryKind.Maximum;
+        return Tape.Record(r, name, [a, b], g =>
         [
-            a.RequiresGrad ? TieSplit(a, b, g, loser: a.Gt(b)).SumTo(a.Dims) : null,
-            b.RequiresGrad ? TieSplit(a, b, g, loser: a.Lt(b)).SumTo(b.Dims) : null,
+            a.RequiresGrad ? TieSplit(a, b, g, loser: max ? a.Lt(b) : a.Gt(b)).SumTo(a.Dims) : null,
+            b.RequiresGrad ? TieSplit(a, b, g, loser: max ? a.Gt(b) : a.Lt(b)).SumTo(b.Dims) : null,
         ], a, b);
     }
 
