@@ -7,7 +7,7 @@ namespace Autograd.Samples.Tests.Docs;
 
 /// <summary>
 /// Keeps the docs from drifting away from code that compiles and runs: every <c>```csharp</c>
-/// block of <c>docs/*.md</c> and <c>README.md</c> must appear verbatim (up to whitespace) in a
+/// block of <c>docs/*.md</c>, <c>README.md</c> and the package READMEs (<c>src/*/PACKAGE.md</c>) must appear verbatim (up to whitespace) in a
 /// mirror, and every <c>```text</c> block that follows one (the example's printed output) in the
 /// mirror that checks it.
 /// </summary>
@@ -38,6 +38,9 @@ public sealed partial class DocsInSyncTests
     /// <summary>The repository root: the nearest folder above the test binaries that holds Autograd.sln.</summary>
     private static string Root => s_root ??= FindRoot();
 
+    /// <summary>The repository root, for the other doc tests.</summary>
+    internal static string RepositoryRoot => Root;
+
     private static string FindRoot()
     {
         string start = TestContext.CurrentContext.TestDirectory;
@@ -47,7 +50,8 @@ public sealed partial class DocsInSyncTests
     }
 
     private static IEnumerable<string> DocFiles() =>
-        Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Order(StringComparer.Ordinal).Append(Path.Combine(Root, "README.md"));
+        Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Order(StringComparer.Ordinal).Append(Path.Combine(Root, "README.md"))
+            .Concat(Directory.GetFiles(Path.Combine(Root, "src"), "PACKAGE.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
 
     private static string DocName(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
