@@ -32,6 +32,7 @@ public static partial class CoreCatalogue
         new("Std(dims)", "dims", (t, d) => t.Std([d])),
         new("CumSum(dim)", "dim", (t, d) => t.CumSum(d)),
         new("Prod(dim)", "dim", (t, d) => t.Prod(d)),
+        new("Norm(2, dims)", "dims", (t, d) => t.Norm(2, [d])),
     ];
 
     /// <summary>Ranks and dims outside [-max(rank, 1), max(rank, 1) - 1] (PyTorch's range; 0-d takes -1 and 0).</summary>
@@ -62,6 +63,7 @@ public static partial class CoreCatalogue
         yield return Arg(k, "Mean(dims) of [2, 3] with dims [0, 0]", () => F32(2, 3).Mean([0, 0]), "dims", "Dim 0 appears multiple times", "[0, 0]");
         yield return Arg(k, "LogSumExp(dims) of [2, 3] with dims [-2, 0]", () => F32(2, 3).LogSumExp([-2, 0]), "dims", "Dim 0 appears multiple times");
         yield return Arg(k, "Var(dims) of [] with dims [0, -1]", () => F32().Var([0, -1]), "dims", "Dim 0 appears multiple times", "[0, -1]");
+        yield return Arg(k, "Norm(2, dims) of [2, 3] with dims [1, -1]", () => F32(2, 3).Norm(2, [1, -1]), "dims", "Dim 1 appears multiple times", "[1, -1]");
 
         // Ops that insert a dim accept [-(rank + 1), rank].
         foreach (var (shape, _) in DimCasesByRank)

@@ -134,6 +134,7 @@ public static partial class CoreCatalogue
         yield return Arg(k, "Clamp(0.5, -0.5) Int64", () => I64(3).Clamp(0.5, -0.5), "min=0.5", "max=-0.5");
         yield return Arg(k, "Arange step 0", () => Tensor.Arange(0, 5, 0), "step", "non-zero");
         yield return Arg(k, "Arange step NaN", () => Tensor.Arange(0, 5, double.NaN), "step");
+        yield return Arg(k, "Norm(NaN)", () => F32(2, 3).Norm(double.NaN), "p", "NaN");
         yield return Arg(k, "Arange(5, 0, 1) never reaches", () => Tensor.Arange(5, 0, 1), "step", "5", "0");
         yield return Arg(k, "Arange(0, -3)", () => Tensor.Arange(0, -3), "step", "-3");
         yield return Bug(Arg(k, "Arange(+inf)", () => Tensor.Arange(double.PositiveInfinity), "end"),
