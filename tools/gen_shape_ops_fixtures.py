@@ -14,6 +14,8 @@ indices) have a null seed. Ties in sort/argsort appear only with stable=True (Py
 order among ties is unspecified); topk cases have no ties.
 tensor = {"dtype", "shape", "data"} as in tools/fixtures.py.
 """
+import math
+
 import torch
 
 from fixtures import fixture_path, num, seeded, tensor_json, write_compact
@@ -111,6 +113,16 @@ def main():
                                         (3, 300, 257), (0, 1, 32), (0.3, 0.7, 24), (5, 5, 9), (2, 3, 1), (2, 3, 0), (1e10, -1e-10, 45), (0, 1, 2)]):
             y = torch.linspace(a, b, n, dtype=dtype)
             cases.append({"name": f"linspace_{i}_{dname}", "op": "linspace", "args": {"start": a, "end": b, "steps": n, "dtype": dname},
+                          "inputs": [], "outputs": [tj(y)], "grad_output": [None], "grads": []})
+
+    # Logspace: base^e for evenly spaced e (PyTorch 1.13: the difference in the dtype, the exponents in
+    # double, pow, one rounding); fractional ends, both halves, one step, zero steps, other bases.
+    for dname, dtype in DTYPES.items():
+        for i, (a, b, n, base) in enumerate([(0, 2, 7, 10.0), (-3, 5, 101, 10.0), (0.1, 3.7, 1000, 2.0), (1, -1, 50, math.e), (0.5, 0.5, 1, 10.0),
+                                              (0.3, 0.7, 2, 10.0), (1e-3, 7.123, 777, 1.5), (-2, 3, 5, -2.0), (-2, 3, 6, 0.0), (2, 3, 0, 10.0),
+                                              (-40, 40, 333, 10.0), (-10, 10, 2049, 10.0)]):
+            y = torch.logspace(a, b, n, base=base, dtype=dtype)
+            cases.append({"name": f"logspace_{i}_{dname}", "op": "logspace", "args": {"start": a, "end": b, "steps": n, "base": base, "dtype": dname},
                           "inputs": [], "outputs": [tj(y)], "grad_output": [None], "grads": []})
 
     names = [c["name"] for c in cases]

@@ -197,6 +197,55 @@ public sealed partial class Tensor
         return r;
     }
 
+    /// <summary>
+    /// <paramref name="steps"/> values base^e for exponents e evenly spaced from <paramref name="start"/>
+    /// to <paramref name="end"/> (both included), as <c>torch.logspace(start, end, steps, base)</c>,
+    /// Float32 or Float64, with PyTorch 1.13's CPU arithmetic: start and end are first rounded to the
+    /// dtype, their difference is taken in the dtype, and step = difference / (steps - 1) in double;
+    /// the first half of the exponents is start + step·i and the second end - step·(steps - 1 - i), in
+    /// double; each value is <see cref="Math.Pow"/>(base, e) rounded once to the dtype. One step gives
+    /// base^start. Math.Pow is the platform's libm pow (glibc's on Linux, as PyTorch's), which is what
+    /// makes the bits equal to PyTorch's on Linux; there are no thread- or vector-width-dependent parts.
+    /// </summary>
+    /// <param name="start">The first exponent.</param>
+    /// <param name="end">The last exponent.</param>
+    /// <param name="steps">The number of values, &gt;= 0.</param>
+    /// <param name="logBase">The base (<c>base=</c> in PyTorch; 10 by default).</param>
+    /// <param name="dtype">Float32 or Float64.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is negative.</exception>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not Float32 or Float64.</exception>
+    public static Tensor Logspace(double start, double end, int steps, double logBase = 10, DType dtype = DType.Float32)
+    {
+        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Logspace: the number of steps must be non-negative.");
+        if (dtype is not (DType.Float32 or DType.Float64))
+            throw new ArgumentException($"Logspace supports Float32 and Float64, got {dtype}.", nameof(dtype));
+        double s, e, difference;
+        if (dtype == DType.Float32)
+        {
+            (float fs, float fe) = ((float)start, (float)end);
+            (s, e, difference) = (fs, fe, fe - fs);
+        }
+        else
+        {
+            (s, e, difference) = (start, end, end - start);
+        }
+        var values = new double[steps];
+        if (steps == 1)
+        {
+            values[0] = Math.Pow(logBase, s);
+        }
+        else
+        {
+            double step = difference / (steps - 1);
+            int halfway = steps / 2;
+            for (int i = 0; i < steps; i++)
+                values[i] = Math.Pow(logBase, i < halfway ? s + step * i : e - step * (steps - i - 1));
+        }
+        return dtype == DType.Float32
+            ? new Tensor(Array.ConvertAll(values, v => (float)v), [steps], owned: true)
+            : new Tensor(values, [steps], owned: true);
+    }
+
     /// <summary>The n×n identity matrix.</summary>
     public static Tensor Eye(int n, DType dtype = DType.Float32)
     {

@@ -57,7 +57,7 @@ public sealed class ShapeOpsFixtureTests
     public void Fixture_CoversEveryOpInBothDTypes()
     {
         Cases.Values.Select(c => c.GetProperty("op").GetString()).Distinct().ShouldBe(
-            ["permute", "flip", "repeat", "chunk", "split", "slice", "index_select", "masked_fill", "sort", "argsort", "topk", "linspace"], ignoreOrder: true);
+            ["permute", "flip", "repeat", "chunk", "split", "slice", "index_select", "masked_fill", "sort", "argsort", "topk", "linspace", "logspace"], ignoreOrder: true);
         Cases.Keys.Count(n => n.EndsWith("_float32", StringComparison.Ordinal)).ShouldBe(Cases.Keys.Count(n => n.EndsWith("_float64", StringComparison.Ordinal)));
     }
 
@@ -81,6 +81,7 @@ public sealed class ShapeOpsFixtureTests
             "sort" => Pair(x[0].Sort(Int("dim"), Bool("descending"), Bool("stable"))),
             "argsort" => [x[0].ArgSort(Int("dim"), Bool("descending"), Bool("stable"))],
             "linspace" => [Tensor.Linspace(args.GetProperty("start").GetDouble(), args.GetProperty("end").GetDouble(), Int("steps"), ParseDType(args.GetProperty("dtype").GetString()!))],
+            "logspace" => [Tensor.Logspace(args.GetProperty("start").GetDouble(), args.GetProperty("end").GetDouble(), Int("steps"), args.GetProperty("base").GetDouble(), ParseDType(args.GetProperty("dtype").GetString()!))],
             "topk" => Pair(x[0].TopK(Int("k"), Int("dim"), Bool("largest"))),
             _ => throw new ArgumentException($"Unknown op {op}."),
         };

@@ -135,6 +135,10 @@ public static partial class CoreCatalogue
         yield return Arg(k, "Arange step 0", () => Tensor.Arange(0, 5, 0), "step", "non-zero");
         yield return Arg(k, "Arange step NaN", () => Tensor.Arange(0, 5, double.NaN), "step");
         yield return Arg(k, "Norm(NaN)", () => F32(2, 3).Norm(double.NaN), "p", "NaN");
+        yield return Arg(k, "Linspace steps -1", () => Tensor.Linspace(0, 1, -1), "steps", "-1");
+        yield return Arg(k, "Linspace Int64", () => Tensor.Linspace(0, 1, 5, DType.Int64), "dtype", "Int64");
+        yield return Arg(k, "Logspace steps -2", () => Tensor.Logspace(0, 1, -2), "steps", "-2");
+        yield return Arg(k, "Logspace Int64", () => Tensor.Logspace(0, 1, 5, dtype: DType.Int64), "dtype", "Int64");
         yield return Arg(k, "Arange(5, 0, 1) never reaches", () => Tensor.Arange(5, 0, 1), "step", "5", "0");
         yield return Arg(k, "Arange(0, -3)", () => Tensor.Arange(0, -3), "step", "-3");
         yield return Bug(Arg(k, "Arange(+inf)", () => Tensor.Arange(double.PositiveInfinity), "end"),
