@@ -86,9 +86,9 @@ internal static class BackwardEngine
             {
                 var input = node.Inputs[i];
                 var g = inputGrads[i];
-                if (g is null || !input.RequiresGrad) continue;
+                if (g is null || !node.InputRequiresGrad[i]) continue;
                 g = CheckGradient(node, i, input, g);
-                if (input.GradFn is Node parent)
+                if (node.InputFns[i] is Node parent)
                     grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
                 else
                     Deliver(input, g, capture, captured, createGraph, pool);
@@ -178,7 +178,7 @@ internal static class BackwardEngine
             if (next < node.Inputs.Length)
             {
                 stack.Push((node, next + 1));
-                if (node.Inputs[next].GradFn is Node child && visited.Add(child)) stack.Push((child, 0));
+                if (node.InputFns[next] is Node child && visited.Add(child)) stack.Push((child, 0));
             }
             else
             {

@@ -16,39 +16,44 @@ public sealed partial class Tensor
         sb.AppendLine("digraph autograd {");
         sb.AppendLine("  rankdir=BT;");
         sb.AppendLine("  node [fontname=\"Helvetica\", fontsize=11];");
-        var ids = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<Tensor>();
-        string Id(Tensor t)
+        // Vertices are ops (nodes) and leaves (tensors): a tensor changed in place has had two
+        // producers, and each op's edges lead to the producer of the value it used.
+        var ids = new Dictionary<object, string>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<object>();
+        string Id(object vertex)
         {
-            if (!ids.TryGetValue(t, out var id))
+            if (!ids.TryGetValue(vertex, out var id))
             {
                 id = "t" + ids.Count.ToString(CultureInfo.InvariantCulture);
-                ids[t] = id;
-                stack.Push(t);
+                ids[vertex] = id;
+                stack.Push(vertex);
             }
             return id;
         }
 
-        Id(this);
+        Id(GradFn ?? (object)this);
         var edges = new List<string>();
         while (stack.Count > 0)
         {
-            var t = stack.Pop();
-            string id = ids[t];
-            string shape = "(" + string.Join(", ", t.Dims) + ")";
-            if (t.GradFn is Node node)
+            var vertex = stack.Pop();
+            string id = ids[vertex];
+            if (vertex is Node node)
             {
+                var t = node.Output;
+                string shape = "(" + string.Join(", ", t.Dims) + ")";
                 string label = (t.Name is null ? "" : t.Name + " = ") + node.Name + "\\n" + shape;
-                string style = ReferenceEquals(t, this) ? ", style=filled, fillcolor=\"#c8e6c9\"" : "";
+                string style = ReferenceEquals(node, GradFn) ? ", style=filled, fillcolor=\"#c8e6c9\"" : "";
                 sb.AppendLine($"  {id} [label=\"{label}\", shape=box{style}];");
-                foreach (var input in node.Inputs)
+                for (int i = 0; i < node.Inputs.Length; i++)
                 {
-                    if (!input.RequiresGrad) continue;
-                    edges.Add($"  {Id(input)} -> {id};");
+                    if (!node.InputRequiresGrad[i]) continue;
+                    edges.Add($"  {Id(node.InputFns[i] ?? (object)node.Inputs[i])} -> {id};");
                 }
             }
             else
             {
+                var t = (Tensor)vertex;
+                string shape = "(" + string.Join(", ", t.Dims) + ")";
                 sb.AppendLine($"  {id} [label=\"{t.Name ?? "leaf"}\\n{shape}\", shape=ellipse, style=filled, fillcolor=\"#bbdefb\"];");
             }
         }

@@ -22,6 +22,20 @@ internal sealed class Node
 {
     public readonly string Name;
     public readonly Tensor[] Inputs;
+
+    /// <summary>
+    /// The edges, fixed when the op is recorded: the node that produced each input then (null for a
+    /// leaf), and whether the input required grad then. An in-place op recorded later rebases the
+    /// input's history (gives the tensor a new <see cref="Tensor.GradFn"/>), but this op used the
+    /// value from before it, so its gradient still flows to the old producer, as PyTorch's edges do.
+    /// </summary>
+    public readonly Node?[] InputFns;
+
+    /// <inheritdoc cref="InputFns"/>
+    public readonly bool[] InputRequiresGrad;
+
+    /// <summary>The tensor this op produced (for <see cref="Tensor.ToDot"/>: its name and shape).</summary>
+    public readonly Tensor Output;
     private Func<Tensor, Tensor?[]>? _backward;
     private Tensor[]? _saved;
     private int[]? _savedVersions;
@@ -50,6 +64,10 @@ internal sealed class Node
             foreach (var t in saved) t.Storage.AddHold();
         Name = name;
         Inputs = inputs;
+        Output = output;
+        InputFns = new Node?[inputs.Length];
+        InputRequiresGrad = new bool[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) (InputFns[i], InputRequiresGrad[i]) = (inputs[i].GradFn, inputs[i].RequiresGrad);
         _backward = backward;
         _onRelease = onRelease;
         KeepsNoGradient = keepsNoGradient;

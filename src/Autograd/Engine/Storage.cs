@@ -17,6 +17,13 @@ internal sealed class Storage
     /// <summary>The version: bumped on every in-place write, so a backward pass that saved a tensor detects the change.</summary>
     public int Version;
 
+    /// <summary>
+    /// How many views of this storage were recorded in the graph (a Reshape of a tensor that requires
+    /// grad): an in-place op is then not recorded on any tensor of this storage, because the views'
+    /// histories would not see it (see <c>Tensor.CheckInPlace</c>). Never decreases.
+    /// </summary>
+    public int RecordedViews;
+
     /// <summary>The array, until it is recycled or dropped.</summary>
     internal Array? Array;
 

@@ -5,7 +5,10 @@ namespace Autograd;
 // fill_ → FillInPlace, copy_ → CopyFrom. Each computes the out-of-place op (so the values are
 // the same bits), converts the result to this tensor's dtype, writes it into this tensor's data
 // and bumps the version counter, so that a backward pass that saved this tensor (or a view sharing
-// its data) refuses to run with the changed values. They are not recorded on the tape.
+// its data) refuses to run with the changed values. When grad mode is on and this tensor (a
+// non-leaf) or the operand requires grad, the op is recorded as PyTorch records it: the tensor's
+// history is rebased (it gets a new GradFn whose input is its old value), and the ops recorded
+// before keep their edges to the old producer (Node.InputFns).
 public sealed partial class Tensor
 {
     /// <summary>
@@ -13,19 +16,19 @@ public sealed partial class Tensor
     /// <paramref name="other"/> broadcasts to this tensor's shape. Returns this tensor.
     /// </summary>
     /// <remarks>
-    /// With alpha ≠ 1 the product alpha · other is rounded before the sum; PyTorch's vectorised
-    /// path fuses them (one rounding), so such results may differ from PyTorch by an ulp.
+    /// With alpha ≠ 1 the product and the sum are rounded once (<see cref="Add(Tensor, double)"/>), as PyTorch's CPU kernel.
     /// </remarks>
     /// <exception cref="ArgumentException">The broadcast result's shape differs from this tensor's, or its dtype cannot be cast to this tensor's (a float into Int64).</exception>
     /// <exception cref="InvalidOperationException">This tensor requires grad and grad mode is on (outside <see cref="Tape.NoGrad"/>).</exception>
     public Tensor AddInPlace(Tensor other, double alpha = 1)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return Update("AddInPlace", other, (a, b) => alpha == 1 ? a + b : a + b * alpha);
+        return Update("AddInPlace", "Add", other, (a, b) => a.Add(b, alpha),
+            (g, _) => [g, other.RequiresGrad ? (alpha == 1 ? g : g * alpha).SumTo(other.Dims) : null]);
     }
 
     /// <summary>this += <paramref name="other"/> in place (<c>tensor.add_(scalar)</c>); a fractional scalar is refused on Int64. Returns this tensor.</summary>
-    public Tensor AddInPlace(double other) => Update("AddInPlace", null, (a, _) => a + other);
+    public Tensor AddInPlace(double other) => Update("AddInPlace", "Add", null, (a, _) => a + other, (g, _) => [g]);
 
     /// <summary>this -= alpha · <paramref name="other"/> in place (<c>tensor.sub_(other, alpha=alpha)</c>), broadcasting <paramref name="other"/>. Returns this tensor.</summary>
     /// <exception cref="ArgumentException">Shape or dtype of the result not those of this tensor.</exception>
@@ -33,11 +36,12 @@ public sealed partial class Tensor
     public Tensor SubInPlace(Tensor other, double alpha = 1)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return Update("SubInPlace", other, (a, b) => alpha == 1 ? a - b : a - b * alpha);
+        return Update("SubInPlace", "Sub", other, (a, b) => a.Sub(b, alpha),
+            (g, _) => [g, other.RequiresGrad ? (alpha == 1 ? -g : -g * alpha).SumTo(other.Dims) : null]);
     }
 
     /// <summary>this -= <paramref name="other"/> in place (<c>tensor.sub_(scalar)</c>). Returns this tensor.</summary>
-    public Tensor SubInPlace(double other) => Update("SubInPlace", null, (a, _) => a - other);
+    public Tensor SubInPlace(double other) => Update("SubInPlace", "Sub", null, (a, _) => a - other, (g, _) => [g]);
 
     /// <summary>this *= <paramref name="other"/> in place (<c>tensor.mul_(other)</c>), broadcasting <paramref name="other"/>. Returns this tensor.</summary>
     /// <exception cref="ArgumentException">Shape or dtype of the result not those of this tensor.</exception>
@@ -45,11 +49,13 @@ public sealed partial class Tensor
     public Tensor MulInPlace(Tensor other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return Update("MulInPlace", other, (a, b) => a * b);
+        // d/dother reads this tensor's value from before the update: kept (a copy) only when needed.
+        return Update("MulInPlace", "Mul", other, (a, b) => a * b,
+            (g, old) => [g * other, other.RequiresGrad ? (g * old!).SumTo(other.Dims) : null], keepOld: other.RequiresGrad);
     }
 
     /// <summary>this *= <paramref name="other"/> in place (<c>tensor.mul_(scalar)</c>). Returns this tensor.</summary>
-    public Tensor MulInPlace(double other) => Update("MulInPlace", null, (a, _) => a * other);
+    public Tensor MulInPlace(double other) => Update("MulInPlace", "Mul", null, (a, _) => a * other, (g, _) => [g * other]);
 
     /// <summary>
     /// this /= <paramref name="other"/> in place (<c>tensor.div_(other)</c>, true division, so
@@ -60,16 +66,24 @@ public sealed partial class Tensor
     public Tensor DivInPlace(Tensor other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return Update("DivInPlace", other, (a, b) => a / b);
+        // PyTorch's div_tensor_other_backward: -g · ((x / y) / y), x the value from before the update.
+        return Update("DivInPlace", "Div", other, (a, b) => a / b,
+            (g, old) => [g / other, other.RequiresGrad ? (-g * (old! / other / other)).SumTo(other.Dims) : null], keepOld: other.RequiresGrad);
     }
 
     /// <summary>this /= <paramref name="other"/> in place (<c>tensor.div_(scalar)</c>; refused on Int64). Returns this tensor.</summary>
-    public Tensor DivInPlace(double other) => Update("DivInPlace", null, (a, _) => a / other);
+    public Tensor DivInPlace(double other) => Update("DivInPlace", "Div", null, (a, _) => a / other, (g, _) => [g / other]);
 
     /// <summary>Limits each element to [min, max] in place (<c>tensor.clamp_(min, max)</c>), as <see cref="Clamp(double?, double?)"/>. Returns this tensor.</summary>
     /// <exception cref="ArgumentException">No bound, or min &gt; max.</exception>
     public Tensor ClampInPlace(double? min = null, double? max = null)
-        => Update("ClampInPlace", null, (a, _) => a.Clamp(min, max));
+        => Update("ClampInPlace", "Clamp", null, (a, _) => a.Clamp(min, max), (g, old) =>
+        {
+            // PyTorch's clamp backward: g where min <= x <= max (x before the update; NaN: outside), else 0.
+            var inside = min is double lo ? old!.Ge(lo) : OnesLike(old!);
+            if (max is double hi) inside = inside * old!.Le(hi);
+            return [Where(inside, g, Scalar(0, g.DType))];
+        }, keepOld: true);
 
     /// <summary>Sets every element to 0 in place (<c>tensor.zero_()</c>). Returns this tensor.</summary>
     /// <exception cref="InvalidOperationException">This tensor requires grad and grad mode is on.</exception>
@@ -82,7 +96,7 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">This tensor requires grad and grad mode is on.</exception>
     public Tensor FillInPlace(double value)
     {
-        CheckInPlace("FillInPlace", null);
+        bool record = CheckInPlace("FillInPlace", null);
         switch (Data)
         {
             case float[] f: f.AsSpan().Fill((float)value); break;
@@ -90,6 +104,7 @@ public sealed partial class Tensor
             case long[] l: l.AsSpan().Fill((long)value); break;
         }
         BumpVersion();
+        if (record) RecordInPlace(value == 0 ? "Zero" : "Fill", null, g => [ZerosLike(g)]);
         return this;
     }
 
@@ -103,56 +118,80 @@ public sealed partial class Tensor
     public Tensor CopyFrom(Tensor src)
     {
         ArgumentNullException.ThrowIfNull(src);
-        CheckInPlace("CopyFrom", src);
+        bool record = CheckInPlace("CopyFrom", src);
         CheckBroadcastsToThis("CopyFrom", src, nameof(src));
         Tensor value;
         using (Tape.NoGrad())
         {
-            value = src.Detach().To(DType);
+            value = src.To(DType);
             if (!value.Dims.AsSpan().SequenceEqual(Dims)) value = value.Expand(Dims);
         }
         Write(value);
-        return this;
-    }
-
-    /// <summary>The common path: check, compute <paramref name="op"/> out of place without recording, check shape and dtype, write it in.</summary>
-    private Tensor Update(string name, Tensor? other, Func<Tensor, Tensor, Tensor> op)
-    {
-        CheckInPlace(name, other);
-        if (other is not null) CheckBroadcastsToThis(name, other, nameof(other));
-        Tensor r;
-        using (Tape.NoGrad()) r = op(Detach(), other?.Detach() ?? this);
-        if (!r.Dims.AsSpan().SequenceEqual(Dims))
-            throw new ArgumentException($"{name}: output with shape {Shapes.Format(Dims)} doesn't match the broadcast shape {Shapes.Format(r.Dims)}.", nameof(other));
-        if (r.DType.IsFloatingPoint() && !DType.IsFloatingPoint())
-            throw new ArgumentException($"{name}: result type {TorchName(r.DType)} can't be cast to the desired output type {TorchName(DType)}.");
-        Write(r.DType == DType ? r : r.To(DType));
+        if (record) RecordInPlace("Copy", src, g => [ZerosLike(g), src.RequiresGrad ? g.SumTo(src.Dims) : null]);
         return this;
     }
 
     /// <summary>
-    /// Refuses an in-place change that autograd would need to record: on a leaf that requires grad
-    /// (PyTorch's message), on a non-leaf that requires grad (PyTorch rebases its history; this
-    /// library does not record in-place ops), or from an <paramref name="other"/> that requires grad.
-    /// All of these are allowed inside <see cref="Tape.NoGrad"/>.
+    /// The common path: check, compute <paramref name="op"/> out of place without recording, check
+    /// shape and dtype, write it in, and record it when autograd needs to (see <see cref="CheckInPlace"/>):
+    /// <paramref name="backward"/> maps the incoming gradient (and, with <paramref name="keepOld"/>,
+    /// a copy of this tensor's value from before the update) to the gradients of this tensor's old
+    /// value and of <paramref name="other"/>.
     /// </summary>
-    private void CheckInPlace(string name, Tensor? other)
+    private Tensor Update(string name, string recordedName, Tensor? other, Func<Tensor, Tensor, Tensor> op,
+        Func<Tensor, Tensor?, Tensor?[]> backward, bool keepOld = false)
+    {
+        bool record = CheckInPlace(name, other);
+        if (other is not null) CheckBroadcastsToThis(name, other, nameof(other));
+        Tensor r;
+        using (Tape.NoGrad()) r = op(this, other ?? this);
+        if (!r.Dims.AsSpan().SequenceEqual(Dims))
+            throw new ArgumentException($"{name}: output with shape {Shapes.Format(Dims)} doesn't match the broadcast shape {Shapes.Format(r.Dims)}.", nameof(other));
+        if (r.DType.IsFloatingPoint() && !DType.IsFloatingPoint())
+            throw new ArgumentException($"{name}: result type {TorchName(r.DType)} can't be cast to the desired output type {TorchName(DType)}.");
+        // The value from before the update, recorded as a clone of it (its gradient flows on to the
+        // old history), so that second derivatives through the op see it, as PyTorch's original_self.
+        var old = record && keepOld ? Clone() : null;
+        Write(r.DType == DType ? r : r.To(DType));
+        if (record) RecordInPlace(recordedName, other, g => backward(g, old));
+        return this;
+    }
+
+    /// <summary>
+    /// Checks an in-place change and says whether autograd must record it: grad mode is on and this
+    /// tensor (not a leaf) or <paramref name="other"/> requires grad. Refused, as in PyTorch: a leaf
+    /// that requires grad (outside <see cref="Tape.NoGrad"/>). Refused here, where PyTorch would
+    /// also rebase the history of the views: a tensor whose data is shared with a view recorded in
+    /// the graph (a Reshape, Flatten, Unsqueeze or Squeeze of it, or it of another tensor).
+    /// </summary>
+    private bool CheckInPlace(string name, Tensor? other)
     {
         ThrowIfDisposed();
         other?.ThrowIfDisposed();
-        if (!Tape.IsGradEnabled) return;
+        if (!Tape.IsGradEnabled) return false;
         if (RequiresGrad && IsLeaf)
             throw new InvalidOperationException(
                 $"{name}: a leaf Variable that requires grad is being used in an in-place operation. " +
                 "Wrap the update in using (Tape.NoGrad()) { ... }, as PyTorch's torch.no_grad().");
-        if (RequiresGrad)
+        bool record = RequiresGrad || (other is not null && other.RequiresGrad);
+        if (record && Storage.RecordedViews > 0)
             throw new InvalidOperationException(
-                $"{name}: this tensor requires grad (it was produced by {GradFn!.Name}); in-place ops are not recorded in the graph " +
-                "(PyTorch would rebase its history). Use the out-of-place op (e.g. y = y * 2), or Tape.NoGrad() to change the values without gradient.");
-        if (other is not null && other.RequiresGrad)
-            throw new InvalidOperationException(
-                $"{name}: the operand requires grad, and in-place ops are not recorded in the graph. " +
-                "Use the out-of-place op, or Tape.NoGrad() (or Detach()) to use its values without gradient.");
+                $"{name}: this tensor (shape {Shapes.Format(Dims)}) shares its data with a view recorded in the graph (a Reshape, Flatten, Unsqueeze or Squeeze), " +
+                "and an in-place op recorded here would not reach the view's history (PyTorch rebases both). " +
+                "Use the out-of-place op (e.g. y = y * 2), or Tape.NoGrad() to change the values without gradient.");
+        return record;
+    }
+
+    /// <summary>
+    /// Rebases this tensor's history onto the in-place op just applied: a new node whose inputs are
+    /// this tensor's previous value (the node captures its old <see cref="GradFn"/> as the edge) and
+    /// <paramref name="other"/> (saved, so a later change to it is caught).
+    /// </summary>
+    private void RecordInPlace(string name, Tensor? other, Func<Tensor, Tensor?[]> backward)
+    {
+        Tensor[] inputs = other is null ? [this] : [this, other];
+        // The right-hand side runs first: the node reads this tensor's old GradFn as its input edge.
+        GradFn = new Node(this, name, inputs, backward, other is null ? null : [other]);
     }
 
     private void CheckBroadcastsToThis(string name, Tensor other, string paramName)

@@ -49,7 +49,9 @@ public sealed partial class Tensor
         if (Shapes.Size(target) != NumberOfElements)
             throw new ArgumentException($"Shape {Shapes.Format(shape)} is invalid for a tensor of shape {Shapes.Format(Dims)} ({NumberOfElements} elements).", nameof(shape));
         var r = new Tensor(Data, target, Storage);
-        return Tape.Record(r, "Reshape", [this], g => [g.Reshape(Dims)]);
+        Tape.Record(r, "Reshape", [this], g => [g.Reshape(Dims)]);
+        if (r.GradFn is not null) Interlocked.Increment(ref Storage.RecordedViews);
+        return r;
     }
 
     /// <summary>Swaps dims <paramref name="dim0"/> and <paramref name="dim1"/> (a copy). Backward: the same swap.</summary>

@@ -51,7 +51,7 @@ public sealed partial class Tensor
         }
         r = r.Detach();
         // The mean is taken again inside the backward, so that a second derivative sees it depend on x.
-        return Tape.Record(r, "Var", [this], g => [g.Reshape(keepShape) * (this - Mean(dims, keepDim: true)) * (2 / divisor)]);
+        return Tape.Record(r, "Var", [this], g => [g.Reshape(keepShape) * (this - Mean(dims, keepDim: true)) * (2 / divisor)], this);
     }
 
     /// <summary>

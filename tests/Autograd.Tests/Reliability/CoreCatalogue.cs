@@ -30,7 +30,7 @@ public static partial class CoreCatalogue
     public static IReadOnlyList<BadCall> All => _all ??=
     [
         .. ShapeCases(), .. RankCases(), .. DTypeCases(), .. DimCases(), .. IndexCases(), .. LengthCases(),
-        .. EmptyCases(), .. NullCases(), .. RequiresGradCases(), .. SettingCases(), .. EngineCases(),
+        .. EmptyCases(), .. NullCases(), .. RequiresGradCases(), .. SettingCases(), .. EngineCases(), .. ParityCases(),
         .. DisposedCases(),
     ];
 

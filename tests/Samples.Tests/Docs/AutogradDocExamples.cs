@@ -220,6 +220,19 @@ public sealed class AutogradDocExamples
     }
 
     [Test]
+    public void InPlace_RecordedOnANonLeaf_RebasesTheHistory() => DocRunner.ShouldPrintItsComments(() =>
+    {
+        var a = Tensor.FromArray([1.0, 2.0, 3.0]);
+        a.RequiresGrad = true;
+        var h = a * 2;
+        var before = h + 1;                      // uses h's old value
+        h.MulInPlace(a);                         // h = (2a)·a, recorded: MulBackward
+        Console.WriteLine(h.GradFnName);         // MulBackward
+        (before.Sum() + h.Sum()).Backward();
+        Console.WriteLine(a.Grad);               // tensor([ 6., 10., 14.], shape=(3,), dtype=Float64)   = 2 + 4a
+    });
+
+    [Test]
     public void InPlace_ChangeOfASavedTensor_IsRefusedAtBackward()
     {
         var x = Tensor.FromArray([0.5f, -1f]);
