@@ -113,8 +113,8 @@ public static partial class Utils
     }
 
     /// <summary>A double as Python prints a float: "2.0", "inf", "-inf", "nan".</summary>
-    private static string PythonFloat(double value) => double.IsPositiveInfinity(value) ? "inf"
-        : double.IsNegativeInfinity(value) ? "-inf"
+    internal static string PythonFloat(double value) => double.IsPositiveInfinity(value) ? "inf"
+        : double.IsNegativeInfinity(value) ? "-inf" : double.IsNaN(value) ? "nan"
         : Dropout.PythonFloat(value);
 
     /// <summary>
