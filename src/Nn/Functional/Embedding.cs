@@ -19,8 +19,12 @@ public static partial class Functional
     /// indices round as PyTorch's), with s_k = 1, or 1 / (number of occurrences of k in x) when
     /// <paramref name="scaleGradByFreq"/> (added as one fused multiply-add per element, as PyTorch).
     /// The row <paramref name="paddingIdx"/> gets no gradient. The indices get none. The weight
-    /// gradient is linear in the output gradient; its own backward (second-order gradients) is the
-    /// lookup again, with the same scaling and the padding row's entries zero.</para>
+    /// gradient is linear in the output gradient; its own backward (second-order gradients) is, as
+    /// PyTorch's <c>embedding_dense_double_backward</c>, the lookup of the incoming rows with zeros
+    /// at the padding positions, and without the 1 / count factor: PyTorch 1.13 leaves it out
+    /// ("the first backward takes care of scaling by frequency"), so with
+    /// <paramref name="scaleGradByFreq"/> the second-order gradients are PyTorch's, not the
+    /// derivative of the scaled weight gradient (which would carry the factor once more).</para>
     /// <para><b>maxNorm.</b> Before the lookup, each distinct row k of x whose p-norm
     /// (p = <paramref name="normType"/>, PyTorch's summation order) exceeds maxNorm is rescaled in
     /// place to maxNorm / (‖W[k]‖ + 1e-7) times itself, outside the graph, as PyTorch's
@@ -207,30 +211,31 @@ internal sealed class EmbeddingLookup(Tensor indices, int numEmbeddings, int emb
     public Tensor Gather(Tensor weight)
     {
         var r = Tensor.Uninitialized(OutputShape, weight.DType);
-        DTypeDispatch.RunFloat(weight.DType, new GatherCall(this, weight, r, adjoint: false));
+        DTypeDispatch.RunFloat(weight.DType, new GatherCall(this, weight, r, zeroPadding: false));
         return r;
     }
 
     /// <summary>
     /// The weight gradient: zeros, then s_k · g_i added to row k = x_i for each i in order, the
-    /// padding row skipped (PyTorch's <c>embedding_dense_backward_cpu</c>).
+    /// padding row skipped (PyTorch's <c>embedding_dense_backward_cpu</c>); s_k = 1 unless
+    /// <paramref name="scaled"/> and the lookup scales by frequency.
     /// </summary>
-    public Tensor ScatterAdd(Tensor g)
+    public Tensor ScatterAdd(Tensor g, bool scaled)
     {
         var r = Tensor.Zeroed([NumEmbeddings, EmbeddingDim], g.DType);
-        DTypeDispatch.RunFloat(g.DType, new ScatterAddCall(this, g, r));
+        DTypeDispatch.RunFloat(g.DType, new ScatterAddCall(this, g, r, scaled ? Scales : null));
         return r;
     }
 
-    /// <summary>The adjoint of <see cref="ScatterAdd"/>: out[i] = s_k · G[k] for k = x_i, zero where x_i is the padding row.</summary>
+    /// <summary>The adjoint of the unscaled <see cref="ScatterAdd"/>: out[i] = G[x_i], zero where x_i is the padding row.</summary>
     public Tensor GatherAdjoint(Tensor gradWeight)
     {
         var r = Tensor.Uninitialized(OutputShape, gradWeight.DType);
-        DTypeDispatch.RunFloat(gradWeight.DType, new GatherCall(this, gradWeight, r, adjoint: true));
+        DTypeDispatch.RunFloat(gradWeight.DType, new GatherCall(this, gradWeight, r, zeroPadding: true));
         return r;
     }
 
-    private readonly struct GatherCall(EmbeddingLookup lookup, Tensor table, Tensor r, bool adjoint) : IFloatKernelCall
+    private readonly struct GatherCall(EmbeddingLookup lookup, Tensor table, Tensor r, bool zeroPadding) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -238,24 +243,17 @@ internal sealed class EmbeddingLookup(Tensor indices, int numEmbeddings, int emb
             var w = table.Buffer<T>();
             var o = r.Buffer<T>();
             int dim = lookup.EmbeddingDim;
-            var scales = adjoint ? lookup.Scales : null;
             for (int i = 0; i < index.Length; i++)
             {
                 var dst = o.AsSpan(i * dim, dim);
                 long k = index[i];
-                if (adjoint && k == lookup.PaddingIdx) dst.Clear();
-                else if (scales is null) w.AsSpan((int)k * dim, dim).CopyTo(dst);
-                else
-                {
-                    T s = T.CreateTruncating(scales[k]);
-                    var src = w.AsSpan((int)k * dim, dim);
-                    for (int j = 0; j < dim; j++) dst[j] = src[j] * s;
-                }
+                if (zeroPadding && k == lookup.PaddingIdx) dst.Clear();
+                else w.AsSpan((int)k * dim, dim).CopyTo(dst);
             }
         }
     }
 
-    private readonly struct ScatterAddCall(EmbeddingLookup lookup, Tensor g, Tensor r) : IFloatKernelCall
+    private readonly struct ScatterAddCall(EmbeddingLookup lookup, Tensor g, Tensor r, double[]? scales) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -263,7 +261,6 @@ internal sealed class EmbeddingLookup(Tensor indices, int numEmbeddings, int emb
             var src = g.Buffer<T>();
             var gw = r.Buffer<T>();
             int dim = lookup.EmbeddingDim;
-            var scales = lookup.Scales;
             for (int i = 0; i < index.Length; i++)
             {
                 long k = index[i];
@@ -295,28 +292,32 @@ internal sealed class EmbeddingFunction(EmbeddingLookup lookup) : BuiltInFunctio
     }
 
     protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
-        => [Tape.IsGradEnabled ? new EmbeddingBackwardFunction(lookup).Apply(gradOutput) : lookup.ScatterAdd(gradOutput)];
+        => [Tape.IsGradEnabled ? new EmbeddingBackwardFunction(lookup, scaled: true).Apply(gradOutput) : lookup.ScatterAdd(gradOutput, scaled: true)];
 }
 
 /// <summary>
-/// The weight gradient G = Σ_i s_k e_k g_iᵀ (k = x_i), linear in g. Backward: its adjoint, the
-/// lookup of the gradient's rows with the same scales and zeros at the padding positions.
+/// The weight gradient G = Σ_i s_k e_k g_iᵀ (k = x_i), linear in g (PyTorch's
+/// <c>embedding_dense_backward</c>). Backward: the lookup of the gradient's rows with zeros at the
+/// padding positions and, as PyTorch's <c>embedding_dense_double_backward</c>, without s_k.
 /// </summary>
-internal sealed class EmbeddingBackwardFunction(EmbeddingLookup lookup) : BuiltInFunction
+internal sealed class EmbeddingBackwardFunction(EmbeddingLookup lookup, bool scaled) : BuiltInFunction
 {
     public override string Name => "EmbeddingDenseBackward";
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         SaveForBackward(lookup.Indices);
-        return lookup.ScatterAdd(inputs[0]);
+        return lookup.ScatterAdd(inputs[0], scaled);
     }
 
     protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
         => [Tape.IsGradEnabled ? new EmbeddingDoubleBackwardFunction(lookup).Apply(gradOutput) : lookup.GatherAdjoint(gradOutput)];
 }
 
-/// <summary>The adjoint of <see cref="EmbeddingBackwardFunction"/>; its own backward is that function again.</summary>
+/// <summary>
+/// G[x] with zeros at the padding positions (PyTorch's <c>embedding_dense_double_backward</c>:
+/// <c>index_select</c>, then <c>masked_fill</c>). Backward: its adjoint, the unscaled weight gradient.
+/// </summary>
 internal sealed class EmbeddingDoubleBackwardFunction(EmbeddingLookup lookup) : BuiltInFunction
 {
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
@@ -326,5 +327,5 @@ internal sealed class EmbeddingDoubleBackwardFunction(EmbeddingLookup lookup) : 
     }
 
     protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
-        => [Tape.IsGradEnabled ? new EmbeddingBackwardFunction(lookup).Apply(gradOutput) : lookup.ScatterAdd(gradOutput)];
+        => [Tape.IsGradEnabled ? new EmbeddingBackwardFunction(lookup, scaled: false).Apply(gradOutput) : lookup.ScatterAdd(gradOutput, scaled: false)];
 }
