@@ -149,6 +149,32 @@ public sealed class EmbeddingTests
         result.Passed.ShouldBeTrue(result.ToString());
     }
 
+    [TestCase(DType.Float32)]
+    [TestCase(DType.Float64)]
+    public void LookupAndGradient_EqualTheOneHotProductFromPrimitives(DType dtype)
+    {
+        // out = onehot(x) · W and dW = onehot(x)ᵀ · G: each output element is one product by 1, and
+        // each gradient element an FMA chain over the positions in order, adding exact zeros for the
+        // other rows, so the composed version gives the fused op's bits.
+        var g = new Generator(35);
+        var x = Tensor.FromArray(new long[] { 3, 1, 3, 0, 3, 1, 2, 3, 1 }, 3, 3);
+        var table = Tensor.Randn([5, 4], g, dtype);
+        var gradOutput = Tensor.Randn([3, 3, 4], g, dtype);
+
+        var w1 = table.Clone();
+        w1.RequiresGrad = true;
+        var fused = F.Embedding(x, w1);
+        fused.Backward(gradOutput);
+
+        var w2 = table.Clone();
+        w2.RequiresGrad = true;
+        var composed = F.OneHot(x.Reshape(-1), 5).To(dtype).MatMul(w2).Reshape(3, 3, 4);
+        composed.Backward(gradOutput);
+
+        AssertBits(fused.Detach(), composed.Detach(), "output");
+        AssertBits(w1.Grad!, w2.Grad!, "weight gradient");
+    }
+
     [Test]
     public void PaddingRow_IsZeroAtInitAndGetsNoGradient()
     {
