@@ -9,6 +9,8 @@ is reported. The workloads mirror benchmarks/Autograd.Benchmarks/Workloads.cs:
   softmax                1797x64 full batch, Linear(64, 10), CrossEntropyLoss, SGD(lr=0.1)
   mlp                    784-512-512-10 ReLU MLP, batch 1024, CrossEntropyLoss, Adam(lr=1e-3)
   sigmoid                torch.sigmoid over 1M float32 elements (a new result each call)
+  lstm                   nn.LSTM(32, 128) over a (50, 16, 32) sequence, Linear(128, 10) on the last
+                         output, CrossEntropyLoss, SGD(lr=0.1)
 A training step is forward, loss, zero_grad, backward, step on the same batch every time.
 --json prints one JSON object {workload: median_seconds} on the last line (for bench_compare.py).
 """
@@ -83,6 +85,27 @@ def sigmoid():
     return lambda: torch.sigmoid(x)
 
 
+class LstmClassifier(torch.nn.Module):
+    """nn.LSTM(32, 128) and a Linear head on the last time step's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(32, 128)
+        self.head = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[-1])
+
+
+def lstm():
+    torch.manual_seed(6)
+    x = torch.randn(50, 16, 32)
+    y = torch.randint(0, 10, (16,))
+    model = LstmClassifier()
+    return training_step(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), x, y)
+
+
 WORKLOADS = {
     "matmul256": lambda: matmul(256),
     "matmul1024": lambda: matmul(1024),
@@ -90,6 +113,7 @@ WORKLOADS = {
     "softmax": softmax,
     "mlp": mlp,
     "sigmoid": sigmoid,
+    "lstm": lstm,
 }
 FLOPS = {"matmul256": 2.0 * 256 ** 3, "matmul1024": 2.0 * 1024 ** 3}
 
