@@ -413,7 +413,7 @@ public abstract partial class Module
                 if (!converted.TryGetValue(old, out var replacement))
                 {
                     replacement = old.Detach().To(dtype);
-                    replacement.RequiresGrad = true;
+                    replacement.RequiresGrad = old.RequiresGrad;   // a frozen parameter stays frozen
                     replacement.Name = old.Name;
                     if (old.Grad is Tensor grad) replacement.Grad = grad.Detach().To(dtype);
                     converted.Add(old, replacement);

@@ -348,6 +348,19 @@ public sealed class ModuleTests
     }
 
     [Test]
+    public void To_Float64_KeepsAFrozenParameterFrozen()
+    {
+        // PyTorch's to(dtype) keeps requires_grad: a frozen (pretrained) embedding stays frozen.
+        var frozen = Embedding.FromPretrained(Tensor.Ones(3, 2), freeze: true);
+        frozen.To(DType.Float64);
+        frozen.Weight.DType.ShouldBe(DType.Float64);
+        frozen.Weight.RequiresGrad.ShouldBeFalse();
+        var trainable = new Linear(2, 1);
+        trainable.To(DType.Float64);
+        trainable.Weight.RequiresGrad.ShouldBeTrue();
+    }
+
+    [Test]
     public void To_SameDType_KeepsTheSameTensors_SharedStaysShared()
     {
         var shared = new Linear(2, 2, generator: new Generator(0));
