@@ -110,9 +110,16 @@ public abstract partial class Optimizer
                 if (!parameterOf.TryAdd(index, flat++))
                     throw new ArgumentException($"The state dict lists parameter index {index} twice (group {g}).", paramName);
 
-            foreach (var key in saved.Options.Keys)
-                if (!_defaults.ContainsKey(key))
+            foreach (var (key, value) in saved.Options)
+            {
+                if (ParamGroup.SchedulerKeys.Contains(key))
+                {
+                    if (!double.IsFinite(value))
+                        throw new ArgumentException($"Group {g} of the state dict has '{key}' {OptimChecks.Format(value)}; a scheduler's value is finite.", paramName);
+                }
+                else if (!_defaults.ContainsKey(key))
                     throw new ArgumentException($"Group {g} of the state dict has the option '{key}', which {GetType().Name} does not have.", paramName);
+            }
             foreach (var key in _defaults.Keys)
             {
                 if (!saved.Options.TryGetValue(key, out double v))

@@ -57,7 +57,10 @@ public sealed class ParamGroupState
     /// The group's options under PyTorch's keys: <c>"lr"</c>, <c>"weight_decay"</c>, <c>"maximize"</c>;
     /// SGD's <c>"momentum"</c>, <c>"dampening"</c>, <c>"nesterov"</c>; Adam's and AdamW's
     /// <c>"beta1"</c>, <c>"beta2"</c> (PyTorch's <c>"betas"</c> pair), <c>"eps"</c>, <c>"amsgrad"</c>.
-    /// A flag is 1 (true) or 0 (false).
+    /// RMSprop's <c>"alpha"</c>, <c>"centered"</c>; Adagrad's <c>"lr_decay"</c>,
+    /// <c>"initial_accumulator_value"</c>. A flag is 1 (true) or 0 (false). A learning-rate scheduler
+    /// adds its per-group values, as in PyTorch: <c>"initial_lr"</c>, and OneCycleLR's <c>"max_lr"</c>,
+    /// <c>"min_lr"</c>, <c>"max_momentum"</c>, <c>"base_momentum"</c>.
     /// </summary>
     public IReadOnlyDictionary<string, double> Options { get; }
 }

@@ -177,6 +177,35 @@ public sealed class ParamGroup
     /// <exception cref="ArgumentOutOfRangeException">Set to a negative, NaN or infinite value.</exception>
     public double InitialAccumulatorValue { get => Get(InitialAccumulatorValueOption); set => Set(InitialAccumulatorValueOption, value); }
 
+    /// <summary>
+    /// The keys a learning-rate scheduler stores in a group, as PyTorch's schedulers do
+    /// (<c>group["initial_lr"]</c>, and OneCycleLR's <c>"max_lr"</c>, <c>"min_lr"</c>,
+    /// <c>"max_momentum"</c>, <c>"base_momentum"</c>); the optimizer's state dict saves and loads them.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> SchedulerKeys =
+        new HashSet<string>(["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// The learning rate a scheduler started from (PyTorch's <c>group["initial_lr"]</c>, its
+    /// <c>base_lrs</c>), set by the first scheduler created on the optimizer; null before.
+    /// </summary>
+    public double? InitialLr => SchedulerValue("initial_lr");
+
+    /// <summary>A value a scheduler stored (a key of <see cref="SchedulerKeys"/>), or null.</summary>
+    internal double? SchedulerValue(string key) => _options.TryGetValue(key, out double v) ? v : null;
+
+    /// <summary>
+    /// Sets an option or a scheduler value as a scheduler computed it, unchecked but finite: PyTorch's
+    /// schedulers write <c>group["lr"]</c> without the constructor's checks (OneCycleLR's linear
+    /// annealing can pass just below its final value).
+    /// </summary>
+    internal void SetScheduled(string key, double value)
+    {
+        if (!double.IsFinite(value))
+            throw new InvalidOperationException($"The scheduler computed a non-finite '{key}' ({OptimChecks.Format(value)}).");
+        _options[key] = value;
+    }
+
     private double Get(Option option)
     {
         if (_options.TryGetValue(option.Key, out double value)) return value;
