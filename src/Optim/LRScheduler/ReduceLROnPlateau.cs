@@ -70,7 +70,7 @@ public sealed class ReduceLROnPlateau
         if (!(factor >= 0 && factor < 1))
             throw new ArgumentOutOfRangeException(nameof(factor), factor, $"Invalid factor: {OptimChecks.Format(factor)}; it must be in [0, 1) (a reduction).");
         if (minLr.Count != optimizer.ParamGroups.Count)
-            throw new ArgumentException($"Expected {optimizer.ParamGroups.Count} min_lrs (one per parameter group), got {minLr.Count}.", nameof(minLr));
+            throw new ArgumentException($"Expected {optimizer.ParamGroups.Count} minLr values (one per parameter group), got {minLr.Count}.", nameof(minLr));
         for (int i = 0; i < minLr.Count; i++) OptimChecks.NonNegative(minLr[i], nameof(minLr), $"minLr[{i}]");
         if (patience < 0)
             throw new ArgumentOutOfRangeException(nameof(patience), patience, $"Invalid patience: {patience}; it must be >= 0.");

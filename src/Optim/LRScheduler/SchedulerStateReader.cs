@@ -97,6 +97,6 @@ internal sealed class SchedulerStateReader
     {
         foreach (var key in _state.Keys)
             if (!_read.Contains(key))
-                throw new ArgumentException($"The state dict has '{key}', which a {_owner} does not keep.", ParamName);
+                throw new ArgumentException($"The state dict has '{key}', which this {_owner} does not keep.", ParamName);
     }
 }
