@@ -52,7 +52,9 @@ public abstract partial class Optimizer
     /// <remarks>
     /// The state holds only the parameters that have taken a step: SGD with momentum keeps
     /// <c>"momentum_buffer"</c>; Adam and AdamW keep <c>"step"</c> (a 0-d Int64 tensor; PyTorch 1.13
-    /// keeps a float32), <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> and, with AMSGrad, <c>"max_exp_avg_sq"</c>.
+    /// keeps a float32), <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> and, with AMSGrad, <c>"max_exp_avg_sq"</c>;
+    /// RMSprop keeps <c>"step"</c>, <c>"square_avg"</c> and, when used, <c>"momentum_buffer"</c> and
+    /// <c>"grad_avg"</c>; Adagrad keeps <c>"step"</c> and <c>"sum"</c> for every parameter.
     /// Each group lists its parameters' indices and every option of the optimizer (see
     /// <see cref="ParamGroupState.Options"/>).
     /// </remarks>

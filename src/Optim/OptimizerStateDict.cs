@@ -26,8 +26,10 @@ public sealed class OptimizerStateDict
     /// <summary>
     /// Per parameter index, its state (PyTorch's <c>"state"</c>): for SGD with momentum
     /// <c>"momentum_buffer"</c>; for Adam and AdamW <c>"step"</c> (0-d Int64), <c>"exp_avg"</c>,
-    /// <c>"exp_avg_sq"</c> and with AMSGrad <c>"max_exp_avg_sq"</c>. Parameters that have not taken a
-    /// step have no entry.
+    /// <c>"exp_avg_sq"</c> and with AMSGrad <c>"max_exp_avg_sq"</c>; for RMSprop <c>"step"</c>,
+    /// <c>"square_avg"</c>, <c>"momentum_buffer"</c>, <c>"grad_avg"</c>; for Adagrad <c>"step"</c> and
+    /// <c>"sum"</c>. Parameters that have not taken a step have no entry (except with Adagrad, which
+    /// creates every parameter's state in its constructor, as PyTorch does).
     /// </summary>
     public IReadOnlyDictionary<int, IReadOnlyDictionary<string, Tensor>> State { get; }
 
