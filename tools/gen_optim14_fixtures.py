@@ -140,6 +140,13 @@ SCHEDULERS = {
                           {"maxLr": 0.01, "totalSteps": 30, "baseMomentum": 0.8, "maxMomentum": 0.9}, 30),
     "one_cycle_lr_rmsprop_no_momentum": ("RMSprop", [0.01], 0.5, "OneCycleLR",
                                          {"maxLr": 0.02, "totalSteps": 25, "cycleMomentum": False, "pctStart": 0.4}, 25),
+    # Two schedulers on one optimizer, both stepped each epoch (what ChainedScheduler does): the
+    # second takes base_lrs from the initial_lr the first stored, and each multiplies the current lr.
+    "chained_linear_exponential": ("SGD", [0.1, 0.03], 0.0, "Chained",
+                                   {"schedulers": [["LinearLR", {"startFactor": 0.25, "totalIters": 4}],
+                                                   ["ExponentialLR", {"gamma": 0.9}]]}, 12),
+    "chained_step_cosine": ("Adam", [0.1, 0.03], None, "Chained",
+                            {"schedulers": [["CosineAnnealingLR", {"tMax": 6}], ["MultiStepLR", {"milestones": [4, 7], "gamma": 0.5}]]}, 20),
     "reduce_lr_on_plateau_min_rel": ("SGD", [0.1, 0.03], 0.0, "ReduceLROnPlateau",
                                      {"mode": "min", "factor": 0.5, "patience": 2, "minLr": 0.01}, 60),
     "reduce_lr_on_plateau_min_abs_cooldown": ("SGD", [0.1, 0.03], 0.0, "ReduceLROnPlateau",
@@ -179,8 +186,14 @@ def run_scheduler(name):
     groups = [{"params": [p], "lr": lr} for p, lr in zip(params, group_lrs)]
     kwargs = {} if momentum is None else {"momentum": momentum}
     opt = OPTIMIZERS[kind](groups, lr=group_lrs[0], **kwargs)
-    torch_options = {TORCH_SCHEDULER_NAMES.get(k, k): v for k, v in options.items()}
-    sched = getattr(torch.optim.lr_scheduler, scheduler)(opt, **torch_options)
+    def make(kind, opts):
+        return getattr(torch.optim.lr_scheduler, kind)(opt, **{TORCH_SCHEDULER_NAMES.get(k, k): v for k, v in opts.items()})
+
+    if scheduler == "Chained":
+        parts = [make(kind, opts) for kind, opts in options["schedulers"]]
+        sched = torch.optim.lr_scheduler.ChainedScheduler(parts)
+    else:
+        sched = make(scheduler, options)
     metrics = metrics_for(name, options.get("mode", "min"), steps) if scheduler == "ReduceLROnPlateau" else None
     initial = [g["lr"] for g in opt.param_groups]
     initial_momentum = [momentum_of(opt, g) for g in opt.param_groups]

@@ -29,7 +29,7 @@ public sealed class LRSchedulerFixtureTests
     public void Fixture_CoversEveryScheduler()
     {
         var kinds = Cases.Value.Values.Select(c => c.GetProperty("scheduler").GetString()).ToHashSet();
-        kinds.ShouldBe(["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau"], ignoreOrder: true);
+        kinds.ShouldBe(["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "Chained"], ignoreOrder: true);
     }
 
     [TestCaseSource(nameof(CaseNames))]
@@ -67,17 +67,36 @@ public sealed class LRSchedulerFixtureTests
         resumedOptimizer.LoadStateDict(checkpoint.Optimizer);
         LoadStateDict(resumed, checkpoint.Scheduler);
         Replay(c, resumedOptimizer, resumed, half, steps, caseName + " (resumed)");
-        StateDict(resumed)["last_epoch"].ShouldBe(StateDict(scheduler)["last_epoch"] is long l ? l + (steps - half) : -1);
+        if (resumed is not LRScheduler[])
+            StateDict(resumed)["last_epoch"].ShouldBe((long)StateDict(scheduler)["last_epoch"] + (steps - half));
     }
 
-    private static Dictionary<string, object> StateDict(object scheduler)
-        => scheduler is ReduceLROnPlateau r ? r.StateDict() : ((LRScheduler)scheduler).StateDict();
+    /// <summary>A scheduler's state dict; for chained schedulers, each one's under its position.</summary>
+    private static Dictionary<string, object> StateDict(object scheduler) => scheduler switch
+    {
+        ReduceLROnPlateau r => r.StateDict(),
+        LRScheduler[] chain => chain.Select((s, i) => (i, s.StateDict())).ToDictionary(e => $"{e.i}", e => (object)e.Item2),
+        _ => ((LRScheduler)scheduler).StateDict(),
+    };
 
     private static void LoadStateDict(object scheduler, Dictionary<string, object> state)
     {
-        if (scheduler is ReduceLROnPlateau r) r.LoadStateDict(state);
-        else ((LRScheduler)scheduler).LoadStateDict(state);
+        switch (scheduler)
+        {
+            case ReduceLROnPlateau r: r.LoadStateDict(state); break;
+            case LRScheduler[] chain:
+                for (int i = 0; i < chain.Length; i++) chain[i].LoadStateDict((Dictionary<string, object>)state[$"{i}"]);
+                break;
+            default: ((LRScheduler)scheduler).LoadStateDict(state); break;
+        }
     }
+
+    private static IReadOnlyList<double> LastLr(object scheduler) => scheduler switch
+    {
+        ReduceLROnPlateau r => r.GetLastLr(),
+        LRScheduler[] chain => chain[^1].GetLastLr(),
+        _ => ((LRScheduler)scheduler).GetLastLr(),
+    };
 
     private static void Replay(JsonElement c, Optimizer optimizer, object scheduler, int from, int to, string caseName)
     {
@@ -86,11 +105,14 @@ public sealed class LRSchedulerFixtureTests
         var metrics = c.GetProperty("metrics");
         for (int step = from; step < to; step++)
         {
-            if (scheduler is ReduceLROnPlateau plateau) plateau.Step(metrics[step].GetDouble());
-            else ((LRScheduler)scheduler).Step();
+            switch (scheduler)
+            {
+                case ReduceLROnPlateau plateau: plateau.Step(metrics[step].GetDouble()); break;
+                case LRScheduler[] chain: foreach (var s in chain) s.Step(); break;
+                default: ((LRScheduler)scheduler).Step(); break;
+            }
             CheckGroups(c, optimizer, lrs[step], momentums[step], $"{caseName}, step {step + 1}");
-            var last = scheduler is ReduceLROnPlateau p ? p.GetLastLr() : ((LRScheduler)scheduler).GetLastLr();
-            last.ShouldBe(optimizer.ParamGroups.Select(g => g.LearningRate).ToArray());
+            LastLr(scheduler).ShouldBe(optimizer.ParamGroups.Select(g => g.LearningRate).ToArray());
         }
     }
 
@@ -131,7 +153,15 @@ public sealed class LRSchedulerFixtureTests
 
     private static object CreateScheduler(JsonElement c, Optimizer optimizer)
     {
-        var o = c.GetProperty("options");
+        var options = c.GetProperty("options");
+        return c.GetProperty("scheduler").GetString() == "Chained"
+            ? options.GetProperty("schedulers").EnumerateArray()
+                .Select(e => (LRScheduler)CreateScheduler(e[0].GetString()!, e[1], optimizer)).ToArray()
+            : CreateScheduler(c.GetProperty("scheduler").GetString()!, options, optimizer);
+    }
+
+    private static object CreateScheduler(string kind, JsonElement o, Optimizer optimizer)
+    {
         bool Has(string name) => o.TryGetProperty(name, out _);
         double D(string name, double fallback) => o.TryGetProperty(name, out var v) ? v.GetDouble() : fallback;
         int I(string name, int fallback) => o.TryGetProperty(name, out var v) ? v.GetInt32() : fallback;
@@ -140,7 +170,7 @@ public sealed class LRSchedulerFixtureTests
         bool B(string name, bool fallback) => o.TryGetProperty(name, out var v) ? v.GetBoolean() : fallback;
         double[]? List(string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
             ? v.EnumerateArray().Select(e => e.GetDouble()).ToArray() : null;
-        switch (c.GetProperty("scheduler").GetString())
+        switch (kind)
         {
             case "StepLR": return new StepLR(optimizer, I("stepSize", 0), D("gamma", 0.1));
             case "MultiStepLR": return new MultiStepLR(optimizer, o.GetProperty("milestones").EnumerateArray().Select(e => e.GetInt32()), D("gamma", 0.1));
@@ -164,7 +194,7 @@ public sealed class LRSchedulerFixtureTests
                         D("threshold", 1e-4), S("thresholdMode", "rel"), I("cooldown", 0), D("eps", 1e-8))
                     : new ReduceLROnPlateau(optimizer, S("mode", "min"), D("factor", 0.1), I("patience", 10),
                         D("threshold", 1e-4), S("thresholdMode", "rel"), I("cooldown", 0), D("minLr", 0), D("eps", 1e-8));
-            case var kind: throw new InvalidDataException($"unknown scheduler {kind}");
+            default: throw new InvalidDataException($"unknown scheduler {kind}");
         }
     }
 }
