@@ -127,6 +127,9 @@ public abstract partial class Optimizer
                 if (!saved.Options.TryGetValue(key, out double v))
                     throw new ArgumentException($"Group {g} of the state dict has no option '{key}'.", paramName);
                 var option = ParamGroup.Options[key];
+                // A scheduler may have set a learning rate just below 0, as PyTorch's does (OneCycleLR's
+                // linear annealing at its last step); a group a scheduler manages has an initial_lr.
+                if (key == ParamGroup.Lr.Key && saved.Options.ContainsKey("initial_lr")) option = option with { Kind = ParamGroup.OptionKind.Finite };
                 try
                 {
                     ParamGroup.Check(option, v, paramName, $" (group {g} of the state dict)");

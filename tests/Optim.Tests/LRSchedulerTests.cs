@@ -78,6 +78,28 @@ public sealed class LRSchedulerTests
     }
 
     [Test]
+    public void OneCycleLR_LinearPastItsLastPhase_SetsANegativeLrAsPyTorch_WhichACheckpointKeeps()
+    {
+        // PyTorch 1.13: the last allowed step anneals linearly past min_lr (pct > 1), here below 0.
+        var sgd = Sgd(0.1);
+        var scheduler = new OneCycleLR(sgd, 0.5, totalSteps: 10, annealStrategy: "linear", divFactor: 10, finalDivFactor: 100);
+        for (int i = 0; i < 10; i++) scheduler.Step();
+        double last = 0.5 / 10 / 100, pct = (10 - 2.0) / (9 - 2.0);
+        sgd.LearningRate.ShouldBe((last - 0.5) * pct + 0.5);
+        sgd.LearningRate.ShouldBeLessThan(0);
+
+        var resumed = Sgd(0.1);
+        _ = new OneCycleLR(resumed, 0.5, totalSteps: 10, annealStrategy: "linear", divFactor: 10, finalDivFactor: 100);
+        resumed.LoadStateDict(sgd.StateDict());
+        resumed.LearningRate.ShouldBe(sgd.LearningRate);
+        var unscheduled = Sgd(0.1);
+        Should.Throw<ArgumentException>(() => unscheduled.LoadStateDict(new OptimizerStateDict(
+            new Dictionary<int, IReadOnlyDictionary<string, Tensor>>(),
+            [new ParamGroupState([0], sgd.StateDict().ParamGroups[0].Options.Where(kv => !ParamGroup.SchedulerKeys.Contains(kv.Key)).ToDictionary())])))
+            .Message.ShouldContain("Invalid learning rate");
+    }
+
+    [Test]
     public void Constructor_Failing_ChangesNoGroup()
     {
         var adagrad = new Adagrad([Leaf()], lr: 0.5);
