@@ -67,7 +67,7 @@ public sealed class ParamGroup
     /// <param name="amsgrad">Adam's and AdamW's AMSGrad.</param>
     /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
     /// <param name="alpha">RMSprop's smoothing constant α, a finite number &gt;= 0.</param>
-    /// <param name="centered">RMSprop's centered variant (divides by an estimate of the gradient's variance).</param>
+    /// <param name="centered">RMSprop's centered variant (divides by an estimate of the gradient's standard deviation).</param>
     /// <param name="lrDecay">Adagrad's learning rate decay, a finite number &gt;= 0.</param>
     /// <param name="initialAccumulatorValue">Adagrad's starting value of the sum of squared gradients, a finite number &gt;= 0.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>

@@ -26,6 +26,12 @@ namespace Autograd.Optim;
 /// run, create the model, the optimizer and the scheduler as at the start, then load the
 /// optimizer's state dict and the scheduler's (PyTorch's order).
 /// </para>
+/// <para>
+/// The schedulers are <see cref="StepLR"/>, <see cref="MultiStepLR"/>, <see cref="ExponentialLR"/>,
+/// <see cref="CosineAnnealingLR"/>, <see cref="LinearLR"/> and <see cref="OneCycleLR"/>;
+/// <see cref="ReduceLROnPlateau"/>, stepped with a metric, is a class of its own, as in PyTorch 1.13.
+/// For any other schedule, set <see cref="ParamGroup.LearningRate"/> between steps.
+/// </para>
 /// </remarks>
 public abstract class LRScheduler
 {

@@ -58,7 +58,7 @@ public sealed class MultiStepLR : LRScheduler
     private protected override double[] GetLr()
         => Array.BinarySearch(_milestones, LastEpoch) < 0
             ? CurrentLrs()
-            : CurrentLrs().Select(lr => lr * Math.Pow(Gamma, 1)).ToArray();   // group['lr'] * gamma ** milestones[last_epoch] (a count of 1)
+            : CurrentLrs().Select(lr => lr * Gamma).ToArray();   // group['lr'] * gamma ** milestones[last_epoch]: each milestone counts once
 
     private protected override void SaveSettings(Dictionary<string, object> state)
     {
