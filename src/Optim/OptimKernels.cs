@@ -27,7 +27,7 @@ namespace Autograd.Optim;
 /// on its own, so every fusion here is an explicit <c>T.FusedMultiplyAdd</c>.
 /// </para>
 /// </remarks>
-internal static class OptimKernels
+internal static partial class OptimKernels
 {
     /// <summary>The scalars of one SGD step, already converted to the parameter's dtype.</summary>
     internal readonly record struct SgdScalars<T>(

@@ -52,7 +52,9 @@ public abstract partial class Optimizer
     /// <remarks>
     /// The state holds only the parameters that have taken a step: SGD with momentum keeps
     /// <c>"momentum_buffer"</c>; Adam and AdamW keep <c>"step"</c> (a 0-d Int64 tensor; PyTorch 1.13
-    /// keeps a float32), <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> and, with AMSGrad, <c>"max_exp_avg_sq"</c>.
+    /// keeps a float32), <c>"exp_avg"</c>, <c>"exp_avg_sq"</c> and, with AMSGrad, <c>"max_exp_avg_sq"</c>;
+    /// RMSprop keeps <c>"step"</c>, <c>"square_avg"</c> and, when used, <c>"momentum_buffer"</c> and
+    /// <c>"grad_avg"</c>; Adagrad keeps <c>"step"</c> and <c>"sum"</c> for every parameter.
     /// Each group lists its parameters' indices and every option of the optimizer (see
     /// <see cref="ParamGroupState.Options"/>).
     /// </remarks>
@@ -110,14 +112,24 @@ public abstract partial class Optimizer
                 if (!parameterOf.TryAdd(index, flat++))
                     throw new ArgumentException($"The state dict lists parameter index {index} twice (group {g}).", paramName);
 
-            foreach (var key in saved.Options.Keys)
-                if (!_defaults.ContainsKey(key))
+            foreach (var (key, value) in saved.Options)
+            {
+                if (ParamGroup.SchedulerKeys.Contains(key))
+                {
+                    if (!double.IsFinite(value))
+                        throw new ArgumentException($"Group {g} of the state dict has '{key}' {OptimChecks.Format(value)}; a scheduler's value is finite.", paramName);
+                }
+                else if (!_defaults.ContainsKey(key))
                     throw new ArgumentException($"Group {g} of the state dict has the option '{key}', which {GetType().Name} does not have.", paramName);
+            }
             foreach (var key in _defaults.Keys)
             {
                 if (!saved.Options.TryGetValue(key, out double v))
                     throw new ArgumentException($"Group {g} of the state dict has no option '{key}'.", paramName);
                 var option = ParamGroup.Options[key];
+                // A scheduler may have set a learning rate just below 0, as PyTorch's does (OneCycleLR's
+                // linear annealing at its last step); a group a scheduler manages has an initial_lr.
+                if (key == ParamGroup.Lr.Key && saved.Options.ContainsKey("initial_lr")) option = option with { Kind = ParamGroup.OptionKind.Finite };
                 try
                 {
                     ParamGroup.Check(option, v, paramName, $" (group {g} of the state dict)");

@@ -26,8 +26,10 @@ public sealed class OptimizerStateDict
     /// <summary>
     /// Per parameter index, its state (PyTorch's <c>"state"</c>): for SGD with momentum
     /// <c>"momentum_buffer"</c>; for Adam and AdamW <c>"step"</c> (0-d Int64), <c>"exp_avg"</c>,
-    /// <c>"exp_avg_sq"</c> and with AMSGrad <c>"max_exp_avg_sq"</c>. Parameters that have not taken a
-    /// step have no entry.
+    /// <c>"exp_avg_sq"</c> and with AMSGrad <c>"max_exp_avg_sq"</c>; for RMSprop <c>"step"</c>,
+    /// <c>"square_avg"</c>, <c>"momentum_buffer"</c>, <c>"grad_avg"</c>; for Adagrad <c>"step"</c> and
+    /// <c>"sum"</c>. Parameters that have not taken a step have no entry (except with Adagrad, which
+    /// creates every parameter's state in its constructor, as PyTorch does).
     /// </summary>
     public IReadOnlyDictionary<int, IReadOnlyDictionary<string, Tensor>> State { get; }
 
@@ -57,7 +59,10 @@ public sealed class ParamGroupState
     /// The group's options under PyTorch's keys: <c>"lr"</c>, <c>"weight_decay"</c>, <c>"maximize"</c>;
     /// SGD's <c>"momentum"</c>, <c>"dampening"</c>, <c>"nesterov"</c>; Adam's and AdamW's
     /// <c>"beta1"</c>, <c>"beta2"</c> (PyTorch's <c>"betas"</c> pair), <c>"eps"</c>, <c>"amsgrad"</c>.
-    /// A flag is 1 (true) or 0 (false).
+    /// RMSprop's <c>"alpha"</c>, <c>"centered"</c>; Adagrad's <c>"lr_decay"</c>,
+    /// <c>"initial_accumulator_value"</c>. A flag is 1 (true) or 0 (false). A learning-rate scheduler
+    /// adds its per-group values, as in PyTorch: <c>"initial_lr"</c>, and OneCycleLR's <c>"max_lr"</c>,
+    /// <c>"min_lr"</c>, <c>"max_momentum"</c>, <c>"base_momentum"</c>.
     /// </summary>
     public IReadOnlyDictionary<string, double> Options { get; }
 }
