@@ -78,13 +78,14 @@ x = torch.tensor(rows[:, :64], dtype=torch.float32) / 16
 y = torch.tensor(rows[:, 64])
 x_train, y_train, x_valid, y_valid = x[:1500], y[:1500], x[1500:], y[1500:]
 n, c = x_train.shape
-print(x_train.shape, y_train.min(), y_train.max())
+show("x_train.shape, y_train.min(), y_train.max()", x_train.shape, y_train.min(), y_train.max())
 
 # ---- Neural net from scratch (no torch.nn) --------------------------------------------------
 weights = torch.randn(64, 10) / math.sqrt(64)
 weights.requires_grad_()
 bias = torch.zeros(10, requires_grad=True)
 record_init("scratch.weights", weights)
+record_init("scratch.bias", bias)
 
 
 def log_softmax(x):
@@ -163,6 +164,7 @@ class Mnist_Logistic(nn.Module):
 
 model = Mnist_Logistic()
 record_init("module.weights", model.weights)
+record_init("module.bias", model.bias)
 show("nn.Module: loss before fit()", loss_func(model(xb), yb))
 
 
