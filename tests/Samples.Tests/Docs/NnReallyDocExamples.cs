@@ -20,9 +20,9 @@ namespace Autograd.Samples.Tests.Docs;
 /// <remarks>
 /// <para>Both programs start each stage from the same parameters (PyTorch's draw, recorded in the
 /// fixture and copied in) and, where the tutorial shuffles, visit the rows in the order PyTorch's
-/// sampler drew (<see cref="RecordedShuffle"/>). What remains different is the rounding: the
-/// matrix products, exp and log round differently from PyTorch's MKL/SLEEF kernels, in the last bit
-/// of some elements, and up to 48 SGD steps carry those differences forward.</para>
+/// sampler drew (<see cref="RecordedShuffle"/>). What remains different is the rounding: somewhere
+/// in the matrix products, sums, exp or log the two libraries round a few elements differently in
+/// the last bit, and up to 48 SGD steps carry those differences forward.</para>
 /// <para><b>Tolerance.</b> Each printed number, as a Float32, must agree with PyTorch's to
 /// <see cref="Relative"/> of its size. Measured: 36 of 38 numbers are PyTorch's to the bit, two
 /// are one ulp apart (stated on the page). The library gives the same bits on every CPU
