@@ -57,20 +57,21 @@ public sealed class TensorDataset : IDataset<Tensor[]>
 
     /// <summary>
     /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> - 1 of
-    /// every tensor, copied into tensors of shape (length, ...) (what <c>ds[start..end]</c> calls).
+    /// every tensor, copied into tensors of shape (rows, ...) (what <c>ds[start..end]</c> calls). As
+    /// Python's slicing of a <c>TensorDataset</c>, the rows are clamped to the dataset instead of
+    /// refused: of 1500 rows, <c>ds[1472..1536]</c> holds the last 28, <c>ds[1600..1664]</c> and
+    /// <c>ds[5..3]</c> none, and <c>ds[^2000..]</c> all of them.
     /// </summary>
-    /// <param name="start">The first row, 0 to <see cref="Count"/>.</param>
-    /// <param name="length">The number of rows, 0 to <see cref="Count"/> - <paramref name="start"/>.</param>
+    /// <param name="start">The first row (clamped to 0..<see cref="Count"/>).</param>
+    /// <param name="length">The number of rows asked for (fewer where the dataset ends first; none if negative).</param>
     /// <returns>One new tensor per dataset tensor.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">The rows are not inside 0..<see cref="Count"/>.</exception>
     public Tensor[] Slice(int start, int length)
     {
-        if (start < 0 || start > Count)
-            throw new ArgumentOutOfRangeException(nameof(start), start, $"TensorDataset has {Count} samples; a slice cannot start at {start}.");
-        if (length < 0 || length > Count - start)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"TensorDataset has {Count} samples; a slice of {length} rows from row {start} is out of range.");
-        int[] order = Enumerable.Range(start, length).ToArray();
-        return _tensors.Select(t => CopyRows(t, order, 0, length)).ToArray();
+        long end = Math.Clamp((long)start + length, 0, Count);
+        int first = Math.Clamp(start, 0, Count);
+        int rows = (int)Math.Max(0, end - first);
+        int[] order = Enumerable.Range(first, rows).ToArray();
+        return _tensors.Select(t => CopyRows(t, order, 0, rows)).ToArray();
     }
 
     /// <summary>A new (count, ...) tensor holding rows order[start..start+count) of <paramref name="t"/>, as plain data (no grad).</summary>

@@ -142,8 +142,29 @@ public sealed class DataLoaderCollateTests
         ds[8..][1].ToArray<long>().ShouldBe([108L, 109]);
         ds[4..4][0].Shape.ShouldBe([0, 2, 3]);
         new DataLoader(ds, 4).ElementAt(1)[0].Data.ShouldBe(ds[4..8][0].Data);
-        Should.Throw<ArgumentOutOfRangeException>(() => ds.Slice(8, 3)).ParamName.ShouldBe("length");
-        Should.Throw<ArgumentOutOfRangeException>(() => ds.Slice(-1, 1)).ParamName.ShouldBe("start");
-        Should.Throw<ArgumentOutOfRangeException>(() => ds[5..11]);
+        // Clamped as a Python slice of a TensorDataset (PyTorch: ds[8:11] has 2 rows, ds[12:14] and ds[5:3] none).
+        ds[8..11][1].ToArray<long>().ShouldBe([108L, 109]);
+        ds.Slice(12, 2)[0].Shape.ShouldBe([0, 2, 3]);
+        ds[5..3][1].Shape.ShouldBe([0]);
+        ds[^20..][1].ToArray<long>().ShouldBe(Enumerable.Range(100, 10).Select(i => (long)i));
+    }
+
+    [Test]
+    public void Batch_Deconstructs_AsPythonsTupleUnpacking()
+    {
+        var ds = Dataset(10);
+        var (xb, yb) = ds[0..4];
+        xb.Shape.ShouldBe([4, 2, 3]);
+        yb.ToArray<long>().ShouldBe([100L, 101, 102, 103]);
+        int batches = 0;
+        foreach (var (x, y) in new DataLoader(ds, 4))
+        {
+            x.Shape[0].ShouldBe(y.Shape[0]);
+            batches++;
+        }
+        batches.ShouldBe(3);
+        var e = Should.Throw<ArgumentException>(() => { var (a, b, c) = ds[0..2]; });
+        e.ParamName.ShouldBe("batch");
+        e.Message.ShouldContain("holds 2 tensors");
     }
 }

@@ -233,8 +233,7 @@ public sealed partial class NnReallyDocExamples
             {
                 for (int i = 0; i < (n - 1) / bs + 1; i++)
                 {
-                    var batch = trainDs[(i * bs)..Math.Min(i * bs + bs, n)];
-                    (xb, yb) = (batch[0], batch[1]);
+                    (xb, yb) = trainDs[(i * bs)..(i * bs + bs)];
                     var pred = net.Forward(xb);
                     var loss = lossFunc(pred, yb);
 
@@ -252,9 +251,9 @@ public sealed partial class NnReallyDocExamples
 
             for (int epoch = 0; epoch < epochs; epoch++)
             {
-                foreach (Tensor[] batch in trainDl)
+                foreach (var batch in trainDl)
                 {
-                    (xb, yb) = (batch[0], batch[1]);
+                    (xb, yb) = batch;
                     var pred = net.Forward(xb);
                     var loss = lossFunc(pred, yb);
 
@@ -277,10 +276,11 @@ public sealed partial class NnReallyDocExamples
             for (int epoch = 0; epoch < epochs; epoch++)
             {
                 net.Train();
-                foreach (Tensor[] batch in trainDl)
+                foreach (var batch in trainDl)
                 {
-                    var pred = net.Forward(batch[0]);
-                    var loss = lossFunc(pred, batch[1]);
+                    (xb, yb) = batch;
+                    var pred = net.Forward(xb);
+                    var loss = lossFunc(pred, yb);
 
                     loss.Backward();
                     opt.Step();
@@ -314,8 +314,8 @@ public sealed partial class NnReallyDocExamples
                 for (int epoch = 0; epoch < epochs; epoch++)
                 {
                     model.Train();
-                    foreach (Tensor[] batch in trainDl)
-                        LossBatch(model, lossFunc, batch[0], batch[1], opt);
+                    foreach (var (xb, yb) in trainDl)
+                        LossBatch(model, lossFunc, xb, yb, opt);
 
                     model.Eval();
                     (double Loss, int Count)[] results;
