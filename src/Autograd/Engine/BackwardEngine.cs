@@ -14,7 +14,7 @@ internal static class BackwardEngine
     /// gradients accumulate into <see cref="Tensor.Grad"/>; otherwise the gradients of the captured
     /// tensors are returned (one per capture entry, null if unreached) and no Grad is touched.
     /// </summary>
-    public static Tensor?[]? Run(Tensor output, Tensor? gradOutput, bool retainGraph, bool createGraph, IReadOnlyList<Tensor>? capture)
+    public static Tensor?[]? Run(Tensor output, Tensor? gradOutput, bool retainGraph, bool createGraph, IReadOnlyList<Tensor>? capture, TraceRecorder? trace = null)
     {
         // Disposed roots and seeds are uses of their values (inside, the graph's holds let the
         // steps read disposed tensors they saved: see Tensor.Dispose).
@@ -29,6 +29,7 @@ internal static class BackwardEngine
         if (output.GradFn is null)
         {
             // Backward on a leaf: its gradient is the seed.
+            trace?.Leaf(output, gradOutput);
             Deliver(output, gradOutput, capture, captured, createGraph, pool: default);
             return captured;
         }
@@ -48,9 +49,10 @@ internal static class BackwardEngine
         {
             // A pass whose gradients all stay inside it (not recorded, none returned to the caller)
             // recycles its temporaries when it completes.
-            using var pool = BufferPool.OpenBackwardScope(recycle: !createGraph && capture is null);
+            // A traced pass keeps every gradient it computed (the trace holds them): nothing is recycled.
+            using var pool = BufferPool.OpenBackwardScope(recycle: !createGraph && capture is null && trace is null);
             using (Tape.Override(gradEnabled: createGraph))
-                Replay(order, entered, grads, capture, captured, capturedNodes, createGraph, pool);
+                Replay(order, entered, grads, capture, captured, capturedNodes, createGraph, pool, trace);
             pool.Complete();
             completed = true;
         }
@@ -65,7 +67,7 @@ internal static class BackwardEngine
 
     /// <summary>The reverse pass: each node's backward on its summed gradient, in reverse topological order.</summary>
     private static void Replay(List<Node> order, bool[] entered, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
-        Dictionary<Node, int>? capturedNodes, bool createGraph, BufferPool.BackwardScope pool)
+        Dictionary<Node, int>? capturedNodes, bool createGraph, BufferPool.BackwardScope pool, TraceRecorder? trace)
     {
         for (int k = order.Count - 1; k >= 0; k--)
         {
@@ -82,17 +84,26 @@ internal static class BackwardEngine
             finally { Anomaly.t_backwardDepth--; }
             if (inputGrads.Length != node.Inputs.Length)
                 throw new InvalidOperationException($"{node.Name}Backward returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
+            var sent = trace is null ? null : new Tensor?[inputGrads.Length];
             for (int i = 0; i < inputGrads.Length; i++)
             {
                 var input = node.Inputs[i];
                 var g = inputGrads[i];
                 if (g is null || !node.InputRequiresGrad[i]) continue;
                 g = CheckGradient(node, i, input, g);
+                if (sent is not null) sent[i] = g;
                 if (node.InputFns[i] is Node parent)
+                {
+                    trace?.Contribution(parent, g);
                     grads[parent] = grads.TryGetValue(parent, out var sum) ? sum + g : g;
+                }
                 else
+                {
+                    trace?.Leaf(input, g);
                     Deliver(input, g, capture, captured, createGraph, pool);
+                }
             }
+            if (trace is not null) trace.Step(node, grad, sent!);
         }
     }
 

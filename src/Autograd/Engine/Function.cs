@@ -42,6 +42,13 @@ public abstract class Function
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> DefaultNames = new();
 
+    /// <summary>
+    /// The function's local derivative rule as one line of text, shown by <see cref="Tape.TraceBackward"/>
+    /// for each step that ran this function's backward (for example <c>"∂/∂x = g·3x²"</c>); null:
+    /// the library's rule for a built-in op of this <see cref="Name"/>, if it has one.
+    /// </summary>
+    public virtual string? DerivativeRule => null;
+
     /// <summary>Computes the result from the inputs (recording is off here).</summary>
     protected abstract Tensor Forward(IReadOnlyList<Tensor> inputs);
 
@@ -118,7 +125,7 @@ public abstract class Function
 
         if (Tape.DetectAnomaly) Anomaly.CheckForward(Name, output);
         if (record)
-            output.GradFn = new Node(output, Name, inputs, g => [.. Backward(g)], _saved, OnRelease, KeepsNoGradient);
+            output.GradFn = new Node(output, Name, inputs, g => [.. Backward(g)], _saved, OnRelease, KeepsNoGradient) { Rule = DerivativeRule };
         return output;
     }
 }

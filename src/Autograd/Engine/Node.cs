@@ -36,6 +36,9 @@ internal sealed class Node
 
     /// <summary>The tensor this op produced (for <see cref="Tensor.ToDot"/>: its name and shape).</summary>
     public readonly Tensor Output;
+
+    /// <summary>The op's derivative rule when it states its own (a <see cref="Function"/>'s <see cref="Function.DerivativeRule"/>); else <see cref="DerivativeRules"/> has it.</summary>
+    public string? Rule;
     private Func<Tensor, Tensor?[]>? _backward;
     private Tensor[]? _saved;
     private int[]? _savedVersions;

@@ -169,6 +169,37 @@ public static class Tape
     }
 
     /// <summary>
+    /// Runs backward from <paramref name="output"/> exactly as <see cref="Tensor.Backward"/> does
+    /// (the leaves' <see cref="Tensor.Grad"/> accumulate the same bits) and returns the record of the
+    /// reverse pass: for each op in the order its backward ran, the gradient that reached its output
+    /// (and the gradients that were added up into it, for a tensor used twice), its local derivative
+    /// rule, and the gradient it sent to each input (summed over broadcast dims); then the gradient
+    /// each leaf received. Print it for a table of the chain rule at work.
+    /// </summary>
+    /// <remarks>
+    /// <code>
+    /// var x = Tensor.FromArray([1.0, 2.0]);
+    /// x.RequiresGrad = true;
+    /// x.Name = "x";
+    /// var trace = Tape.TraceBackward((x * x).Sum());
+    /// Console.WriteLine(trace);   // Sum, then Mul: g = [1, 1], → x [1, 2] twice; leaf x: [2, 4]
+    /// </code>
+    /// The trace keeps every gradient of the pass alive, so the pass recycles none of its temporaries.
+    /// </remarks>
+    /// <param name="output">The tensor to differentiate (a one-element tensor unless <paramref name="gradOutput"/> is given).</param>
+    /// <param name="gradOutput">The gradient of some scalar with respect to <paramref name="output"/>; 1 for a one-element output.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass.</param>
+    /// <returns>The trace.</returns>
+    /// <exception cref="InvalidOperationException">As <see cref="Tensor.Backward"/>.</exception>
+    public static BackwardTrace TraceBackward(Tensor output, Tensor? gradOutput = null, bool retainGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var recorder = new TraceRecorder();
+        BackwardEngine.Run(output, gradOutput, retainGraph, createGraph: false, capture: null, trace: recorder);
+        return recorder.Build();
+    }
+
+    /// <summary>
     /// Records <paramref name="result"/> as produced by the op <paramref name="name"/> from
     /// <paramref name="inputs"/> when recording is on and an input requires grad. The backward maps
     /// the result's gradient to one gradient per input (null where none is needed);

@@ -220,6 +220,36 @@ public sealed class AutogradDocExamples
     }
 
     [Test]
+    public void TraceBackward_PrintsTheChainRule() => DocRunner.ShouldPrint(() =>
+    {
+        var x = Tensor.FromArray([1.0, 2.0]);
+        x.RequiresGrad = true;
+        x.Name = "x";
+        var w = Tensor.FromArray([3.0, -1.0]);
+        w.RequiresGrad = true;
+        w.Name = "w";
+        var y = (x * w).Sigmoid().Sum();   // y = Σ σ(x_i w_i)
+        Console.Write(Tape.TraceBackward(y));
+    }, """
+        step 1: Sum  output []  inputs Sigmoid output [2]
+          rule  ∂/∂x = g, repeated over the summed dims
+          g     1
+          → Sigmoid output  [1, 1]
+        step 2: Sigmoid  output [2]  inputs Mul output [2]
+          rule  ∂/∂x = g·σ(x)(1 − σ(x))
+          g     [1, 1]
+          → Mul output  [0.045177, 0.10499]
+        step 3: Mul  output [2]  inputs x [2], w [2]
+          rule  ∂/∂a = g·b, ∂/∂b = g·a (summed over broadcast dims)
+          g     [0.045177, 0.10499]
+          → x  [0.13553, -0.10499]
+          → w  [0.045177, 0.20999]
+        leaf gradients
+          x  [0.13553, -0.10499]
+          w  [0.045177, 0.20999]
+        """);
+
+    [Test]
     public void InPlace_RecordedOnANonLeaf_RebasesTheHistory() => DocRunner.ShouldPrintItsComments(() =>
     {
         var a = Tensor.FromArray([1.0, 2.0, 3.0]);
