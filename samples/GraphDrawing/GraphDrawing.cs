@@ -6,7 +6,7 @@ namespace Autograd.Samples;
 
 /// <summary>
 /// Draws the computation graph the tape records for one forward pass of a small classifier,
-/// Linear(3, 4) → Tanh → Linear(4, 2) → CrossEntropyLoss. <see cref="Tensor.ToDot"/> turns the
+/// Linear(3, 4) → Tanh → Linear(4, 2) → CrossEntropyLoss. <see cref="Tensor.ToDot()"/> turns the
 /// graph behind the loss into Graphviz DOT: ellipses are the parameters (leaves that require
 /// grad, labelled with their <see cref="Tensor.Name"/>), boxes are the ops, and
 /// <see cref="Tensor.Backward"/> walks the arrows in reverse.

@@ -33,7 +33,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The number of elements (1 for a scalar, the product of <see cref="Shape"/>).</summary>
     public int NumberOfElements => _data?.Length ?? Shapes.Size(Dims);
 
-    /// <summary>An optional name, shown by <see cref="ToDot"/> and <see cref="ToString"/> (display only).</summary>
+    /// <summary>An optional name, shown by <see cref="ToDot()"/> and <see cref="ToString"/> (display only).</summary>
     public string? Name { get; set; }
 
     /// <summary>True for a tensor not produced by a recorded op: user-created tensors and parameters.</summary>

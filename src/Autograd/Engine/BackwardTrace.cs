@@ -10,9 +10,10 @@ namespace Autograd;
 /// </summary>
 public sealed class BackwardStep
 {
-    internal BackwardStep(int index, string op, string rule, int[] outputShape, int[][] inputShapes, string[] inputNames,
+    internal BackwardStep(Node node, int index, string op, string rule, int[] outputShape, int[][] inputShapes, string[] inputNames,
         Tensor gradient, Tensor[] contributions, Tensor?[] inputGradients)
     {
+        Node = node;
         Index = index;
         Op = op;
         Rule = rule;
@@ -23,6 +24,9 @@ public sealed class BackwardStep
         Contributions = contributions;
         InputGradients = inputGradients;
     }
+
+    /// <summary>The recorded op (to find the step of a graph node).</summary>
+    internal Node Node { get; }
 
     /// <summary>The step's number in the reverse pass, from 1 (reverse topological order: the output's op first).</summary>
     public int Index { get; }
@@ -110,11 +114,11 @@ public sealed class BackwardTrace
     }
 
     /// <summary>A tensor's values: all of them up to 12 elements, else a summary.</summary>
-    internal static string Show(Tensor t)
+    internal static string Show(Tensor t, int full = 12)
     {
         double[] v = t.ToArray<double>();
         string F(double x) => x.ToString("G5", CultureInfo.InvariantCulture);
-        if (v.Length <= 12)
+        if (v.Length <= full)
             return t.Rank == 0 ? F(v[0]) : "[" + string.Join(", ", v.Select(F)) + "]";
         double mean = v.Average(), max = v.Max(Math.Abs);
         return $"{Shapes.Format(t.Dims)} mean {F(mean)}, max |·| {F(max)}";
@@ -140,7 +144,7 @@ internal sealed class TraceRecorder
     {
         var contributions = _contributions.TryGetValue(node, out var list) ? list.ToArray() : [gradient];
         var names = node.Inputs.Select((t, i) => node.InputFns[i] is Node p ? p.Name + " output" : t.Name ?? "leaf").ToArray();
-        _steps.Add(new BackwardStep(_steps.Count + 1, node.Name, DerivativeRules.For(node), [.. node.Output.Dims],
+        _steps.Add(new BackwardStep(node, _steps.Count + 1, node.Name, DerivativeRules.For(node), [.. node.Output.Dims],
             node.Inputs.Select(t => (int[])t.Dims.Clone()).ToArray(), names, gradient, contributions, inputGradients));
     }
 

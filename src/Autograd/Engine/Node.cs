@@ -34,7 +34,7 @@ internal sealed class Node
     /// <inheritdoc cref="InputFns"/>
     public readonly bool[] InputRequiresGrad;
 
-    /// <summary>The tensor this op produced (for <see cref="Tensor.ToDot"/>: its name and shape).</summary>
+    /// <summary>The tensor this op produced (for <see cref="Tensor.ToDot()"/>: its name and shape).</summary>
     public readonly Tensor Output;
 
     /// <summary>The op's derivative rule when it states its own (a <see cref="Function"/>'s <see cref="Function.DerivativeRule"/>); else <see cref="DerivativeRules"/> has it.</summary>

@@ -96,6 +96,22 @@ public sealed class BackwardTraceTests
         trace.ToString().ShouldContain("[100] mean 1, max |·| 1");
     }
 
+    [Test]
+    public void ToDot_WithDataAndATrace_DrawsEachTensorsValueAndGradient()
+    {
+        var x = Leaf("x", Tensor.FromArray([1.0, 2.0]));
+        var w = Leaf("w", Tensor.FromArray([3.0, -1.0]));
+        var y = (x * w).Sum();
+        var trace = Tape.TraceBackward(y, retainGraph: true);
+        string dot = y.ToDot(showData: true, gradients: trace);
+        dot.ShouldContain("x\\n(2)\\ndata [1, 2]\\ngrad [3, -1]");      // ∂y/∂x = w
+        dot.ShouldContain("w\\n(2)\\ndata [3, -1]\\ngrad [1, 2]");      // ∂y/∂w = x
+        dot.ShouldContain("Mul\\n(2)\\ndata [3, -2]\\ngrad [1, 1]");
+        dot.ShouldContain("Sum\\n()\\ndata 1\\ngrad 1");
+        y.ToDot().ShouldNotContain("data");
+        Tensor.Ones(5).ToDot(showData: true).ShouldContain("data [5] mean 1, max |·| 1");
+    }
+
     private sealed class Cube : Function
     {
         public override string DerivativeRule => "∂/∂x = g·3x²";
