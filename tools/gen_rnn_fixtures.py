@@ -25,12 +25,19 @@ layers.json {"cases": [...]}, each
      grad_output, grad_h, grad_c, output, h, c, grads}
     (output, h[, c]) = module(input, h0 or (h0, c0)); grads from backward of all outputs.
 
+state_files.json {"cases": [...]}: {name, dtype, file_base64, input, output, h, c}: a PyTorch
+    LSTM(3, 4, num_layers=2, bidirectional=True) and GRU(3, 4, batch_first=True)'s state_dict()
+    as a safetensors file (tools/gen_safetensors_fixture.py's reference writer), an input and
+    the module's outputs on it.
+
 init.json {"cases": [...]}: {name, module, args, params: [{name, shape, bound}]}: the names,
     shapes (in state-dict order) and U(-bound, bound) ranges of freshly built PyTorch modules.
 """
 
+import base64
 import math
 import os
+import struct
 import sys
 
 import torch
@@ -38,6 +45,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixtures import fixture_path, seeded, tensor_json, write_compact  # noqa: E402
+from gen_safetensors_fixture import reference_serialize  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64]
 
@@ -189,11 +197,37 @@ def init_cases():
     return cases
 
 
+def state_file_cases():
+    cases = []
+    for dtype in DTYPES:
+        for kind in ["lstm", "gru"]:
+            name = f"{kind}/{str(dtype)[6:]}"
+            gen = seeded(name)
+            torch.manual_seed(7)
+            m = nn.LSTM(3, 4, num_layers=2, bidirectional=True) if kind == "lstm" else nn.GRU(3, 4, batch_first=True)
+            m = m.to(dtype)
+            tensors = {}
+            for key, p in m.state_dict().items():
+                st, fmt = ("F32", "<f") if dtype == torch.float32 else ("F64", "<d")
+                tensors[key] = (st, list(p.shape), b"".join(struct.pack(fmt, v) for v in p.reshape(-1).tolist()))
+            blob = reference_serialize(tensors, {"format": "pt"})
+            x = draw(gen, (6, 2, 3), dtype)
+            with torch.no_grad():
+                if kind == "lstm":
+                    out, (h, c) = m(x)
+                else:
+                    (out, h), c = m(x), None
+            cases.append({"name": name, "kind": kind, "dtype": str(dtype)[6:], "file_base64": base64.b64encode(blob).decode("ascii"),
+                          "input": t(x), "output": t(out), "h": t(h), "c": t(c)})
+    return cases
+
+
 def main():
     torch.set_num_threads(1)
     write_compact(fixture_path("Nn.Tests", "recurrent", "cells.json"), {"cases": cells()})
     write_compact(fixture_path("Nn.Tests", "recurrent", "layers.json"), {"cases": layers()})
     write_compact(fixture_path("Nn.Tests", "recurrent", "init.json"), {"cases": init_cases()})
+    write_compact(fixture_path("Nn.Tests", "recurrent", "state_files.json"), {"cases": state_file_cases()})
 
 
 if __name__ == "__main__":

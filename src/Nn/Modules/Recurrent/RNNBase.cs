@@ -75,6 +75,12 @@ public abstract class RNNBase<THiddenInput, THidden> : Module<Tensor, THiddenInp
         }
     }
 
+    /// <summary>Runs the layers over the sequence from the initial state (zeros when null or omitted).</summary>
+    /// <param name="input">(L, N, input_size), (N, L, input_size) with <see cref="BatchFirst"/>, or unbatched (L, input_size).</param>
+    /// <param name="hx">The initial state, or null for zeros.</param>
+    /// <returns>The last layer's output at every step, and the final state of every layer and direction.</returns>
+    public abstract override (Tensor Output, THidden Hidden) Forward(Tensor input, THiddenInput hx = default!);
+
     /// <summary>The number of features of the input.</summary>
     public int InputSize { get; }
 

@@ -35,6 +35,12 @@ public abstract class RNNCellBase<THiddenInput, THidden> : Module<Tensor, THidde
         }
     }
 
+    /// <summary>One step from the input and the previous state (zeros when null or omitted).</summary>
+    /// <param name="input">(N, input_size), or (input_size) unbatched.</param>
+    /// <param name="hx">The previous state, or null for zeros.</param>
+    /// <returns>The new state.</returns>
+    public abstract override THidden Forward(Tensor input, THiddenInput hx = default!);
+
     /// <summary>The number of features of the input x.</summary>
     public int InputSize { get; }
 
