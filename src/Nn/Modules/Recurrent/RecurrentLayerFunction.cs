@@ -50,13 +50,17 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         public readonly RecurrentSteps.LstmValues[] Lstm = new RecurrentSteps.LstmValues[length];
         public readonly RecurrentSteps.GruValues[] Gru = new RecurrentSteps.GruValues[length];
         public Tensor? FinalC;
+
+        // An LSTM run by the fused kernels: each step's activated gates [i f g o] and tanh(c).
+        public Tensor[]? Act;
+        public Tensor[]? TanhC;
     }
 
     protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         _hasBias = inputs.Count == (mode == RecurrentMode.Lstm ? 5 : 4);
         SaveForBackward([.. inputs]);
-        _steps = Run(inputs);
+        _steps = mode == RecurrentMode.Lstm ? RunLstmFused(inputs) : Run(inputs);
         int length = _steps.H.Length;
         var outputs = new Tensor[length + (mode == RecurrentMode.Lstm ? 1 : 0)];
         for (int step = 0; step < length; step++) outputs[TimeOf(step, length)] = _steps.H[step];
@@ -101,11 +105,34 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         return s;
     }
 
+    /// <summary>The LSTM's steps through <see cref="LstmKernels.Forward"/>: the same values as <see cref="Run"/>, never recorded.</summary>
+    private Steps RunLstmFused(IReadOnlyList<Tensor> inputs)
+    {
+        var (gi, h, c, w) = (inputs[0], inputs[1], inputs[2], inputs[3]);
+        var b = _hasBias ? inputs[4] : null;
+        int length = gi.Dims[0], rows = h.Dims[0], hidden = h.Dims[1];
+        var s = new Steps(length) { Act = new Tensor[length], TanhC = new Tensor[length] };
+        for (int step = 0; step < length; step++)
+        {
+            var hg = Functional.Linear(h, w, b);
+            var act = Tensor.Uninitialized([rows, 4 * hidden], gi.DType);
+            var c2 = Tensor.Uninitialized([rows, hidden], gi.DType);
+            var tc = Tensor.Uninitialized([rows, hidden], gi.DType);
+            var h2 = Tensor.Uninitialized([rows, hidden], gi.DType);
+            DTypeDispatch.RunFloat(gi.DType, new LstmForwardCall(hg, gi, TimeOf(step, length) * rows * 4 * hidden, c, act, c2, tc, h2, rows, hidden));
+            (s.HPrev[step], s.CPrev[step], s.Act[step], s.TanhC[step], s.H[step]) = (h, c, act, tc, h2);
+            (h, c) = (h2, c2);
+        }
+        s.FinalC = c;
+        return s;
+    }
+
     protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
     {
         // Under createGraph, replay the steps on the tape so the gradient below is a recorded
         // function of the inputs (the kept values are constants to the tape).
         var s = Tape.IsGradEnabled ? Run(SavedTensors) : _steps!;
+        bool fused = s.Act is not null;
         var w = SavedTensors[mode == RecurrentMode.Lstm ? 3 : 2];
         int length = s.H.Length;
         var dGi = new Tensor[length];
@@ -124,6 +151,15 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             Tensor dGates;
             switch (mode)
             {
+                case RecurrentMode.Lstm when fused:
+                {
+                    int rows = dh.Dims[0], hidden = dh.Dims[1];
+                    dGates = Tensor.Uninitialized([rows, 4 * hidden], dh.DType);
+                    var dcPrev = Tensor.Uninitialized([rows, hidden], dh.DType);
+                    DTypeDispatch.RunFloat(dh.DType, new LstmBackwardCall(dh, dc!, s.Act![step], s.TanhC![step], s.CPrev[step], dGates, dcPrev, rows, hidden));
+                    dc = dcPrev;
+                    break;
+                }
                 case RecurrentMode.Lstm:
                 {
                     var v = s.Lstm[step];
@@ -182,6 +218,18 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         var sums = Tensor.Uninitialized([cols], g.DType);
         DTypeDispatch.RunFloat(g.DType, new SumRowsCall(g, cols, sums));
         return Tape.Record(sums, "SumRows", [g], gs => [gs.Unsqueeze(0).Expand(rows, -1)]);
+    }
+
+    private readonly struct LstmForwardCall(Tensor hg, Tensor gi, int offset, Tensor cPrev, Tensor act, Tensor c, Tensor tc, Tensor h, int rows, int hidden) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            => LstmKernels.Forward<T>(hg.Buffer<T>(), gi.Buffer<T>().AsSpan(offset, rows * 4 * hidden), cPrev.Buffer<T>(), act.Buffer<T>(), c.Buffer<T>(), tc.Buffer<T>(), h.Buffer<T>(), rows, hidden);
+    }
+
+    private readonly struct LstmBackwardCall(Tensor dh, Tensor dcNext, Tensor act, Tensor tc, Tensor cPrev, Tensor dGates, Tensor dcPrev, int rows, int hidden) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+            => LstmKernels.Backward<T>(dh.Buffer<T>(), dcNext.Buffer<T>(), act.Buffer<T>(), tc.Buffer<T>(), cPrev.Buffer<T>(), dGates.Buffer<T>(), dcPrev.Buffer<T>(), rows, hidden);
     }
 
     private readonly struct SumRowsCall(Tensor g, int cols, Tensor sums) : IFloatKernelCall
