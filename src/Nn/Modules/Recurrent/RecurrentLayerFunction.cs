@@ -120,6 +120,7 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             var tc = Tensor.Uninitialized([rows, hidden], gi.DType);
             var h2 = Tensor.Uninitialized([rows, hidden], gi.DType);
             DTypeDispatch.RunFloat(gi.DType, new LstmForwardCall(hg, gi, TimeOf(step, length) * rows * 4 * hidden, c, act, c2, tc, h2, rows, hidden));
+            hg.Dispose(); // read only by the kernel: its array serves the next step
             (s.HPrev[step], s.CPrev[step], s.Act[step], s.TanhC[step], s.H[step]) = (h, c, act, tc, h2);
             (h, c) = (h2, c2);
         }
@@ -190,18 +191,27 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             // linear_hh's backward (addmm): dh = G W, dW = (hᵀ G)ᵀ = Gᵀ h, db = Σ_rows G; PyTorch adds the
             // steps' dW and db in the order the backward reaches them, the last step first.
             dhLinear = dGates.MatMul2D(w, transA: false, transB: false);
-            var stepW = dGates.MatMul2D(s.HPrev[step], transA: true, transB: false);
-            dW = dW is null ? stepW : dW + stepW;
-            if (_hasBias)
-            {
-                var stepB = SumRows(dGates);
-                dB = dB is null ? stepB : dB + stepB;
-            }
+            dW = Accumulate(dW, dGates.MatMul2D(s.HPrev[step], transA: true, transB: false));
+            if (_hasBias) dB = Accumulate(dB, SumRows(dGates));
         }
         var dh0 = dhDirect is null ? dhLinear! : dhDirect + dhLinear!;
         return mode == RecurrentMode.Lstm
             ? (_hasBias ? [Tensor.Stack(dGi), dh0, dc, dW, dB] : [Tensor.Stack(dGi), dh0, dc, dW])
             : (_hasBias ? [Tensor.Stack(dGi), dh0, dW, dB] : [Tensor.Stack(dGi), dh0, dW]);
+    }
+
+    /// <summary>
+    /// sum + term (term first when there is no sum yet). Outside createGraph the sum is a fresh
+    /// tensor of this op's, so the term is added into it in place and handed back to the pool
+    /// (the same bits as sum + term, without a (gates·hidden, hidden) array per step).
+    /// </summary>
+    private static Tensor Accumulate(Tensor? sum, Tensor term)
+    {
+        if (sum is null) return term;
+        if (Tape.IsGradEnabled) return sum + term;
+        sum.AccumulateInPlace(term);
+        term.Dispose();
+        return sum;
     }
 
     // The derivatives as PyTorch's CPU kernels compute them (sigmoid_backward, tanh_backward, threshold_backward).
