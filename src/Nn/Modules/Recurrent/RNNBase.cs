@@ -173,6 +173,10 @@ public abstract class RNNBase<THiddenInput, THidden> : Module<Tensor, THiddenInp
                 outputs[direction] = c0 is null ? y : y.Narrow(0, 0, length);
                 hs[index] = y.Select(0, direction == 1 ? 0 : length - 1);
                 if (cs is not null) cs[index] = y.Select(0, length);
+                // No user code can reach gi, nor an LSTM's packed y (it gets copies): their arrays go
+                // back to the pool once the graph no longer needs them (docs/architecture.md, "Engine and memory").
+                gi.Dispose();
+                if (cs is not null) y.Dispose();
             }
             layerInput = directions == 1 ? outputs[0] : Tensor.Concat(outputs, 2);
             if (Dropout > 0 && Training && layer < NumLayers - 1)

@@ -123,6 +123,9 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             hg.Dispose(); // read only by the kernel: its array serves the next step
             (s.HPrev[step], s.CPrev[step], s.Act[step], s.TanhC[step], s.H[step]) = (h, c, act, tc, h2);
             (h, c) = (h2, c2);
+            // Only this op's backward reads these arrays (the result is a copy of h and the final c):
+            // they go back to the pool when the graph is freed, for the next step's forward.
+            foreach (var kept in new[] { act, tc, h2, c2 }) ReturnOnRelease(kept.Data);
         }
         s.FinalC = c;
         return s;
@@ -142,6 +145,7 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         // (every mode) and, for a GRU, directly through h' = (h - n) z + n.
         Tensor? dhLinear = null, dhDirect = null;
         Tensor? dc = mode == RecurrentMode.Lstm ? gradOutput.Select(0, length) : null;
+        Array? scratch = null;
         for (int step = length - 1; step >= 0; step--)
         {
             // PyTorch adds the output's gradient first, then the next step's (direct, then linear).
@@ -191,9 +195,11 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             // linear_hh's backward (addmm): dh = G W, dW = (hᵀ G)ᵀ = Gᵀ h, db = Σ_rows G; PyTorch adds the
             // steps' dW and db in the order the backward reaches them, the last step first.
             dhLinear = dGates.MatMul2D(w, transA: false, transB: false);
-            dW = Accumulate(dW, dGates.MatMul2D(s.HPrev[step], transA: true, transB: false));
+            if (fused) dW = AccumulateWeightGradient(dW, dGates, s.HPrev[step], ref scratch);
+            else dW = Accumulate(dW, dGates.MatMul2D(s.HPrev[step], transA: true, transB: false));
             if (_hasBias) dB = Accumulate(dB, SumRows(dGates));
         }
+        if (scratch is not null) BufferPool.Return(scratch);
         var dh0 = dhDirect is null ? dhLinear! : dhDirect + dhLinear!;
         return mode == RecurrentMode.Lstm
             ? (_hasBias ? [Tensor.Stack(dGi), dh0, dc, dW, dB] : [Tensor.Stack(dGi), dh0, dc, dW])
@@ -212,6 +218,32 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         sum.AccumulateInPlace(term);
         term.Dispose();
         return sum;
+    }
+
+    /// <summary>
+    /// dW + Gᵀ h_prev (Gᵀ h_prev alone at the first step), the same GEMM as <c>MatMul2D</c> and the
+    /// same addition as <c>+</c>, but into one scratch array for all steps: a fresh
+    /// (gates·hidden, hidden) array per step would outgrow the pool's per-length cap.
+    /// </summary>
+    private static Tensor AccumulateWeightGradient(Tensor? dW, Tensor dGates, Tensor hPrev, ref Array? scratch)
+    {
+        int gates = dGates.Dims[1], hidden = hPrev.Dims[1];
+        var sum = dW ?? Tensor.Uninitialized([gates, hidden], dGates.DType);
+        if (dW is not null) scratch ??= dGates.DType == DType.Float32 ? BufferPool.Rent<float>(gates * hidden) : BufferPool.Rent<double>(gates * hidden);
+        DTypeDispatch.RunFloat(dGates.DType, new WeightGradientCall(dGates, hPrev, sum, dW is null ? null : scratch));
+        return sum;
+    }
+
+    private readonly struct WeightGradientCall(Tensor dGates, Tensor hPrev, Tensor sum, Array? scratch) : IFloatKernelCall
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int rows = dGates.Dims[0], gates = dGates.Dims[1], hidden = hPrev.Dims[1];
+            var target = scratch is null ? sum.Buffer<T>().AsSpan() : ((T[])scratch).AsSpan(0, gates * hidden);
+            MatMulKernel.Gemm<T>(true, false, gates, hidden, rows, dGates.Buffer<T>(), hPrev.Buffer<T>(), target, false,
+                KernelWidth.Current, Threading.NumThreads, Tensor.ParallelMultiplyAdds);
+            if (scratch is not null) System.Numerics.Tensors.TensorPrimitives.Add(sum.Buffer<T>(), target, sum.Buffer<T>());
+        }
     }
 
     // The derivatives as PyTorch's CPU kernels compute them (sigmoid_backward, tanh_backward, threshold_backward).
