@@ -14,14 +14,16 @@ public class TrainingBenchmarks
     private TrainingWorkload _logistic = null!;
     private TrainingWorkload _softmax = null!;
     private TrainingWorkload _mlp = null!;
+    private TrainingWorkload _lstm = null!;
 
-    /// <summary>Builds the three models and their data (fixed seeds).</summary>
+    /// <summary>Builds the four models and their data (fixed seeds).</summary>
     [GlobalSetup]
     public void Setup()
     {
         _logistic = TrainingWorkload.LogisticRegression();
         _softmax = TrainingWorkload.SoftmaxRegression();
         _mlp = TrainingWorkload.Mlp();
+        _lstm = TrainingWorkload.Lstm();
     }
 
     /// <summary>569×30 full batch, Linear(30, 1), BCEWithLogitsLoss, SGD.</summary>
@@ -35,4 +37,8 @@ public class TrainingBenchmarks
     /// <summary>784-512-512-10 ReLU MLP, batch 1024, CrossEntropyLoss, Adam.</summary>
     [Benchmark]
     public void MlpStep() => _mlp.Step();
+
+    /// <summary>LSTM(32, 128) over (50, 16, 32), Linear(128, 10) on the last output, CrossEntropyLoss, SGD (issue 14).</summary>
+    [Benchmark]
+    public void LstmStep() => _lstm.Step();
 }

@@ -80,6 +80,19 @@ public sealed class TrainingWorkload
         return new TrainingWorkload("rnn", new ElmanRnn(16, 64, 10, g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
     }
 
+    /// <summary>
+    /// The LSTM step of issue 14, as <c>tools/bench_torch.py lstm</c>: <see cref="LSTM"/>(32, 128) over
+    /// a (50, 16, 32) sequence, Linear(128, 10) on the last output, CrossEntropyLoss, SGD(lr 0.1).
+    /// </summary>
+    public static TrainingWorkload Lstm()
+    {
+        var g = new Generator(6);
+        var x = Tensor.Randn([50, 16, 32], g);
+        var y = Tensor.RandInt(0, 10, [16], g);
+        var loss = new CrossEntropyLoss();
+        return new TrainingWorkload("lstm", new LstmClassifier(32, 128, 10, g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
+    }
+
     /// <summary>One training step: forward, loss, ZeroGrad, Backward, Step.</summary>
     public void Step()
     {
@@ -112,5 +125,24 @@ internal sealed class ElmanRnn : Module
         for (int t = 0; t < x.Shape[0]; t++)
             h = (Functional.Linear(x.Select(0, t), _weightIh) + Functional.Linear(h, _weightHh, _bias)).Tanh();
         return _head.Forward(h);
+    }
+}
+
+/// <summary>An <see cref="LSTM"/> and a Linear head on the last time step's output (PyTorch's parameter names: lstm.weight_ih_l0, ..., head.weight).</summary>
+internal sealed class LstmClassifier : Module
+{
+    private readonly LSTM _lstm;
+    private readonly Linear _head;
+
+    public LstmClassifier(int input, int hidden, int classes, Generator g)
+    {
+        _lstm = RegisterModule("lstm", new LSTM(input, hidden, generator: g));
+        _head = RegisterModule("head", new Linear(hidden, classes, generator: g));
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var (output, _) = _lstm.Forward(x);
+        return _head.Forward(output.Select(0, x.Shape[0] - 1));
     }
 }

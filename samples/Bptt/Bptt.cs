@@ -23,7 +23,9 @@ public static class Bptt
     /// <param name="FinalAccuracy">Bit accuracy on fresh sequences after training.</param>
     /// <param name="GradientNormsBefore">‖∂loss/∂h_t‖ for t = 0 .. T-1 at initialisation, the loss being the last step's only.</param>
     /// <param name="GradientNormsAfter">The same after training.</param>
-    public sealed record Result(GradCheckResult GradCheck, double InitialAccuracy, double FinalAccuracy, double[] GradientNormsBefore, double[] GradientNormsAfter);
+    /// <param name="TruncatedAccuracy">Bit accuracy of the built-in <see cref="RNN"/> trained by truncated BPTT, on a fresh stream.</param>
+    public sealed record Result(GradCheckResult GradCheck, double InitialAccuracy, double FinalAccuracy, double[] GradientNormsBefore, double[] GradientNormsAfter,
+        double TruncatedAccuracy);
 
     /// <summary>The RNN's parameters, with a linear read-out from the hidden state to one logit.</summary>
     private sealed record Rnn(Tensor WeightIh, Tensor WeightHh, Tensor BiasH, Tensor WeightOut, Tensor BiasOut)
@@ -96,7 +98,58 @@ public static class Bptt
         Say($"{before[0] / before[last]:0.0E+0} of its size, so a plain RNN can hardly learn dependencies that span many steps");
         Say($"(the problem LSTMs and GRUs were designed to fix). After training it peaks at t = {peak}, where the bit the");
         Say($"last output must recall came in (t = {last} - {Delay}), and fades before that: older inputs do not matter.");
-        return new Result(check, initialAccuracy, finalAccuracy, before, after);
+        Say($"");
+
+        // ---- 4. truncated BPTT with the built-in RNN: one long stream, cut into chunks
+        double truncatedAccuracy = TruncatedBptt(Say, streamLength: Math.Max(400, steps * 8), chunk: 20);
+        return new Result(check, initialAccuracy, finalAccuracy, before, after, truncatedAccuracy);
+    }
+
+    /// <summary>
+    /// Truncated backpropagation through time: the built-in <see cref="RNN"/> reads one long stream
+    /// of bits chunk by chunk. Each chunk starts from the previous chunk's final state, detached
+    /// (<c>h.Detach()</c>), so the forward pass remembers across chunks while each backward pass
+    /// stops at the chunk's start: memory and time per step do not grow with the stream's length.
+    /// </summary>
+    private static double TruncatedBptt(Action<FormattableString> say, int streamLength, int chunk)
+    {
+        var g = new Generator(11);
+        var rnn = new RNN(inputSize: 1, hiddenSize: 16, generator: new Generator(7));
+        var readout = new Linear(16, 1, generator: new Generator(8));
+        var optimizer = new Adam([.. rnn.Parameters(), .. readout.Parameters()], lr: 0.01);
+        var stream = RandomBits(streamLength, batch: 32, g);   // (T, N, 1): 32 streams side by side
+        say($"Truncated BPTT with the built-in RNN (hidden 16): {streamLength} steps of 32 streams, in chunks of {chunk};");
+        say($"the state is carried from chunk to chunk but detached, so each backward pass covers {chunk} steps only.");
+        Tensor? h = null;
+        for (int start = 0; start + chunk <= streamLength; start += chunk)
+        {
+            var (output, last) = rnn.Forward(stream.Narrow(0, start, chunk), h);
+            // The target at time t is the bit of time t - Delay, which may lie in the previous chunk:
+            // that is only data, the state carries the memory.
+            int first = Math.Max(start, Delay);
+            var logits = readout.Forward(output.Narrow(0, first - start, start + chunk - first));
+            var loss = Functional.BinaryCrossEntropyWithLogits(logits, stream.Narrow(0, first - Delay, start + chunk - first));
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+            h = last.Detach();   // the truncation: keep the values, cut the graph
+        }
+
+        // A fresh stream, read chunk by chunk with the state carried over.
+        using var _ = Tape.NoGrad();
+        var test = RandomBits(20 * chunk, batch: 64, g);
+        Tensor? state = null;
+        var predictions = new List<Tensor>();
+        for (int start = 0; start < test.Shape[0]; start += chunk)
+        {
+            var (output, last) = rnn.Forward(test.Narrow(0, start, chunk), state);
+            predictions.Add(readout.Forward(output).Gt(0));
+            state = last;
+        }
+        var predicted = Tensor.Concat([.. predictions], 0).Narrow(0, Delay, test.Shape[0] - Delay);
+        double accuracy = predicted.Eq(test.Narrow(0, 0, test.Shape[0] - Delay)).Mean().Item();
+        say($"bit accuracy on a fresh stream of {test.Shape[0]} steps, read in chunks: {accuracy:P1}");
+        return accuracy;
     }
 
     /// <summary>Runs the RNN over <paramref name="x"/> (T, N, 1); returns the logits (T, N, 1) and each h_t (N, hidden).</summary>

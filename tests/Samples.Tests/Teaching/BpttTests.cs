@@ -44,4 +44,11 @@ public sealed class BpttTests
         for (int t = 0; t < peak - 3; t++) norms[t].ShouldBeLessThan(norms[peak]);
         (norms[0] / norms[peak]).ShouldBeLessThan(0.05);
     }
+
+    [Test]
+    public void Run_TruncatedBptt_WithTheBuiltInRnn_LearnsAcrossChunks()
+    {
+        // Targets 3 steps back cross every chunk boundary: only the carried (detached) state can answer them.
+        s_result.TruncatedAccuracy.ShouldBeGreaterThan(0.99);
+    }
 }
