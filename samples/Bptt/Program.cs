@@ -1,3 +1,3 @@
 using Autograd.Samples;
 
-Bptt.Run(Console.Out);
+Bptt.Run(Console.Out, outputDirectory: "bptt-output");

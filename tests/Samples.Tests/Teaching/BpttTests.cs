@@ -51,4 +51,17 @@ public sealed class BpttTests
         // Targets 3 steps back cross every chunk boundary: only the carried (detached) state can answer them.
         s_result.TruncatedAccuracy.ShouldBeGreaterThan(0.99);
     }
+
+    [Test]
+    public void Run_BuiltInRnn_GivesTheHandWrittenLoopsGradients()
+        => s_result.BuiltInDifference.ShouldBeLessThan(1e-12);   // Float64; only the bias additions round differently
+
+    [Test]
+    public void Run_LstmWithOpenForgetGates_KeepsTheGradientThatTheRnnLoses()
+    {
+        double[] rnn = s_result.RnnInputGradients, lstm = s_result.LstmInputGradients, open = s_result.OpenLstmInputGradients;
+        rnn[0].ShouldBeLessThan(1e-5);             // 29 steps back: vanished
+        lstm[0].ShouldBeGreaterThan(rnn[0]);       // PyTorch's init: f ≈ 0.5, fades more slowly
+        open[0].ShouldBeGreaterThan(1e-2);         // forget gates open: the gradient survives
+    }
 }
