@@ -25,16 +25,22 @@ namespace Autograd.Samples.Tests.Docs;
 /// the two libraries sum the matrix products in other orders, so a few elements differ in the last
 /// bit, and 5000 SGD steps of up to 12 recurrent steps each carry those differences forward.</para>
 /// <para><b>Tolerance.</b> Each printed number, as a Float32, must agree with PyTorch's to
-/// <see cref="Relative"/> of its size (or <see cref="Absolute"/> near zero). See the constants for the measured differences.</para>
+/// <see cref="Relative"/> of its size. Measured: 248 of the 260 numbers are PyTorch's to the bit,
+/// the others at most 4 ulps apart (stated on the page). The library gives the same bits on every
+/// CPU (issue 11), so the margin is for changes of the kernels.</para>
 /// </remarks>
 [TestFixture]
 public sealed partial class CharRnnDocExamples
 {
-    /// <summary>Relative tolerance on every printed number (measured: see the page).</summary>
-    private const double Relative = 1e-4;
-
-    /// <summary>Absolute tolerance, for numbers near zero.</summary>
-    private const double Absolute = 1e-6;
+    /// <summary>
+    /// Relative tolerance, about 30 to 60 Float32 ulps: ten times the largest difference measured
+    /// (4 ulps, 3.2e-7 relative, in a prediction after the 5000 SGD steps), room for the rounding differences
+    /// to grow differently after a change of the kernels, while a wrong step, a wrong name or a
+    /// wrong starting parameter moves the losses in the third digit, and one name guessed
+    /// differently moves a row of the confusion matrix by 1/n of the row. A number PyTorch printed
+    /// as 0 (one-hot entries, empty cells of the confusion matrix) must be 0.
+    /// </summary>
+    private const double Relative = 4e-6;
 
     [Test]
     public void CharRnn_EveryPrintedLine_MatchesPyTorch()
@@ -68,9 +74,10 @@ public sealed partial class CharRnnDocExamples
                 int ulps = Math.Abs(BitConverter.SingleToInt32Bits(ours) - BitConverter.SingleToInt32Bits(theirs));
                 double difference = Math.Abs((double)ours - theirs);
                 (count, same) = (count + 1, same + (ulps == 0 ? 1 : 0));
+                if (ulps != 0) TestContext.Out.WriteLine($"line {i + 1} number {k + 1}: {ours} vs {theirs}, {ulps} ulps");
                 worstUlps = Math.Max(worstUlps, ulps);
                 if (theirs != 0) worstRelative = Math.Max(worstRelative, difference / Math.Abs(theirs));
-                (difference <= Relative * Math.Abs(theirs) + Absolute).ShouldBeTrue($"{message}\n  number {k + 1}: {ours} vs {theirs} ({ulps} float32 ulps apart)");
+                (difference <= Relative * Math.Abs(theirs)).ShouldBeTrue($"{message}\n  number {k + 1}: {ours} vs {theirs} ({ulps} float32 ulps apart)");
             }
         }
         TestContext.Out.WriteLine($"{same} of {count} printed numbers are PyTorch's to the bit (as Float32); the largest difference is {worstUlps} ulps, {worstRelative:E2} relative");
