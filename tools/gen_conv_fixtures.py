@@ -1,5 +1,8 @@
 """PyTorch 1.13 reference data for Conv1d and Conv2d (tests/Nn.Tests/Fixtures/conv/conv.json).
 
+Sections: "conv" (F.conv1d / F.conv2d), "padding_modes" (nn.Conv1d / nn.Conv2d with padding_mode
+reflect, replicate and circular, weights set from the seeded data) and "repr" (printed forms).
+
 Each case runs F.conv1d / F.conv2d on seeded random data in float32 and float64 and records the
 output and the gradients with respect to the input, weight and bias for a random output gradient.
 It also records, in float64, the "magnitudes" the tests' rounding bound needs: the same
@@ -90,6 +93,63 @@ def case(name, dims, batch, cin, cout, size, kernel, stride, padding, dilation, 
     }
 
 
+# name, dims, batch, in, out, size, kernel, stride, padding, dilation, groups, bias, padding_mode (modules only)
+MODE_CASES = [
+    (f"{mode}_{name}", dims, batch, cin, cout, size, kernel, stride, padding, dilation, groups, bias, mode)
+    for mode in ("reflect", "replicate", "circular")
+    for (name, dims, batch, cin, cout, size, kernel, stride, padding, dilation, groups, bias) in [
+        ("2d_pad_pair", 2, 2, 2, 3, (5, 6), (3, 3), 1, (1, 2), 1, 1, True),
+        ("2d_same_even_dilated", 2, 1, 2, 2, (6, 7), (2, 3), 1, "same", (3, 1), 1, True),
+        ("2d_stride_groups", 2, 1, 2, 2, (6, 6), (3, 3), 2, 2, 1, 2, False),
+        ("1d_pad2", 1, 2, 2, 3, (8,), (3,), 1, 2, 1, 1, True),
+        ("1d_same_even", 1, 1, 3, 2, (7,), (4,), 1, "same", 1, 1, True),
+    ]
+]
+
+
+def mode_case(name, dims, batch, cin, cout, size, kernel, stride, padding, dilation, groups, bias, mode, dtype):
+    gen = seeded(name)
+    shape = ((batch,) if batch is not None else ()) + (cin,) + size
+    cls = torch.nn.Conv1d if dims == 1 else torch.nn.Conv2d
+    m = cls(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias, padding_mode=mode).double()
+    x = torch.randn(shape, generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        m.weight.copy_(torch.randn(m.weight.shape, generator=gen, dtype=torch.float64) * 0.5)
+        if bias:
+            m.bias.copy_(torch.randn(m.bias.shape, generator=gen, dtype=torch.float64))
+    g = torch.randn(m(x).shape, generator=gen, dtype=torch.float64)
+    m, x, g = m.to(dtype), x.to(dtype), g.to(dtype)
+    weight, b = m.weight.detach().clone(), (m.bias.detach().clone() if bias else None)
+
+    def run_module(mod, xv, gv):
+        mod.zero_grad()
+        xv = xv.clone().requires_grad_()
+        y = mod(xv)
+        y.backward(gv)
+        return y.detach(), xv.grad, mod.weight.grad.clone(), (mod.bias.grad.clone() if bias else None)
+
+    y, gx, gw, gb = run_module(m, x, g)
+    am = cls(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias, padding_mode=mode).double()
+    with torch.no_grad():
+        am.weight.copy_(weight.double().abs())
+        if bias:
+            am.bias.copy_(b.double().abs())
+    my, mgx, mgw, mgb = run_module(am, x.double().abs(), g.double().abs())
+    return {
+        "name": f"{name}_{str(dtype).replace('torch.', '')}",
+        "dims": dims, "in_channels": cin, "out_channels": cout,
+        "kernel_size": list(kernel),
+        "stride": list(stride) if isinstance(stride, tuple) else stride,
+        "padding": list(padding) if isinstance(padding, tuple) else padding,
+        "dilation": list(dilation) if isinstance(dilation, tuple) else dilation,
+        "groups": groups, "padding_mode": mode,
+        "input": t(x), "weight": t(weight), "bias": t(b), "grad_output": t(g),
+        "output": t(y), "grad_input": t(gx), "grad_weight": t(gw), "grad_bias": t(gb),
+        "output_magnitude": t(my), "grad_input_magnitude": t(mgx),
+        "grad_weight_magnitude": t(mgw), "grad_bias_magnitude": t(mgb),
+    }
+
+
 def reprs():
     """PyTorch's printed form of a few modules."""
     mods = [
@@ -102,6 +162,8 @@ def reprs():
         ("Conv1d(4, 8, 3, stride=2, padding=1, dilation=2, groups=2, bias=False)",
          torch.nn.Conv1d(4, 8, 3, stride=2, padding=1, dilation=2, groups=2, bias=False)),
         ("Conv1d(2, 2, 3, padding='same')", torch.nn.Conv1d(2, 2, 3, padding="same")),
+        ("Conv2d(2, 3, 3, padding=1, padding_mode='reflect')", torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect")),
+        ("Conv1d(2, 3, 3, padding=1, padding_mode='circular')", torch.nn.Conv1d(2, 3, 3, padding=1, padding_mode="circular")),
     ]
     return [{"name": n, "repr": repr(m)} for n, m in mods]
 
@@ -109,7 +171,8 @@ def reprs():
 def main():
     torch.set_num_threads(2)
     cases = [case(*c, dtype=dt) for c in CASES for dt in (torch.float32, torch.float64)]
-    path = write_compact(fixture_path("Nn.Tests", "conv", "conv.json"), {"conv": cases, "repr": reprs()})
+    modes = [mode_case(*c, dtype=dt) for c in MODE_CASES for dt in (torch.float32, torch.float64)]
+    path = write_compact(fixture_path("Nn.Tests", "conv", "conv.json"), {"conv": cases, "padding_modes": modes, "repr": reprs()})
     print(f"wrote {len(cases)} cases to {path}")
 
 

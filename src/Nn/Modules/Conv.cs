@@ -8,7 +8,8 @@ namespace Autograd.Nn;
 /// Initialised as PyTorch's <c>_ConvNd.reset_parameters</c>: the weight (C_out, C_in / groups, KH, KW)
 /// with Kaiming-uniform, a = √5 (U(-1/√fan_in, 1/√fan_in), fan_in = C_in / groups · KH · KW), then the
 /// bias (C_out) with U(-1/√fan_in, 1/√fan_in). The numbers come from the given <see cref="Generator"/>,
-/// so they differ from PyTorch's but follow the same distribution. Padding mode "zeros" only.
+/// so they differ from PyTorch's but follow the same distribution. Padding modes "zeros" (the
+/// convolution's own), "reflect", "replicate" and "circular" (the input padded first, as PyTorch does).
 /// </remarks>
 public sealed class Conv2d : Module
 {
@@ -23,12 +24,11 @@ public sealed class Conv2d : Module
     /// <param name="dilation">The spacing of the kernel's taps; 1 when null.</param>
     /// <param name="groups">Channel groups, dividing both channel counts (groups = inChannels is depthwise).</param>
     /// <param name="bias">False for a layer without the additive bias.</param>
-    /// <param name="paddingMode">"zeros" (reflect, replicate and circular are not supported yet).</param>
+    /// <param name="paddingMode">"zeros", "reflect", "replicate" or "circular": what the padding holds.</param>
     /// <param name="generator">The random source of the initial values; <see cref="Generator.Default"/> when null.</param>
     /// <param name="dtype">The dtype of the parameters (and so of the inputs it accepts).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, channel count or groups is not positive, or a padding is negative.</exception>
     /// <exception cref="ArgumentException">groups does not divide the channels, a padding string or mode is unknown, "same" with a stride, or dtype Int64.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="paddingMode"/> is "reflect", "replicate" or "circular".</exception>
     public Conv2d(int inChannels, int outChannels, IntPair kernelSize, IntPair? stride = null, ConvPadding? padding = null, IntPair? dilation = null,
         int groups = 1, bool bias = true, string paddingMode = "zeros", Generator? generator = null, DType dtype = DType.Float32)
     {
@@ -59,7 +59,7 @@ public sealed class Conv2d : Module
     /// <summary>Channel groups.</summary>
     public int Groups => _layer.Groups;
 
-    /// <summary>"zeros".</summary>
+    /// <summary>"zeros", "reflect", "replicate" or "circular".</summary>
     public string PaddingMode => _layer.PaddingMode;
 
     /// <summary>The weight, (out_channels, in_channels / groups, KH, KW), registered as <c>weight</c>.</summary>
@@ -71,9 +71,12 @@ public sealed class Conv2d : Module
     /// <summary>The convolution of <paramref name="input"/>; see <see cref="Functional.Conv2d"/>.</summary>
     /// <param name="input">(N, in_channels, H, W) or (in_channels, H, W), of the parameters' dtype.</param>
     /// <returns>(N, out_channels, OH, OW) or (out_channels, OH, OW).</returns>
-    /// <exception cref="ArgumentException">The rank, channel count or dtype does not fit, or the kernel is larger than the padded input.</exception>
+    /// <exception cref="ArgumentException">The rank, channel count or dtype does not fit, the kernel is larger than the padded input, or a reflect padding is not smaller than the input.</exception>
     public override Tensor Forward(Tensor input)
-        => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    {
+        var (x, padding) = _layer.Prepare(input, Weight);
+        return Functional.Conv2d(x, Weight, Bias, Stride, padding, Dilation, Groups);
+    }
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => _layer.Repr(Bias is not null);
@@ -86,7 +89,7 @@ public sealed class Conv2d : Module
 /// <remarks>
 /// Initialised as PyTorch's <c>_ConvNd.reset_parameters</c>: the weight (C_out, C_in / groups, K)
 /// with Kaiming-uniform, a = √5, then the bias with U(-1/√fan_in, 1/√fan_in), fan_in = C_in / groups · K.
-/// Padding mode "zeros" only.
+/// Padding modes "zeros", "reflect", "replicate" and "circular", as <see cref="Conv2d"/>.
 /// </remarks>
 public sealed class Conv1d : Module
 {
@@ -101,12 +104,11 @@ public sealed class Conv1d : Module
     /// <param name="dilation">The spacing of the kernel's taps, positive.</param>
     /// <param name="groups">Channel groups, dividing both channel counts.</param>
     /// <param name="bias">False for a layer without the additive bias.</param>
-    /// <param name="paddingMode">"zeros" (reflect, replicate and circular are not supported yet).</param>
+    /// <param name="paddingMode">"zeros", "reflect", "replicate" or "circular": what the padding holds.</param>
     /// <param name="generator">The random source of the initial values; <see cref="Generator.Default"/> when null.</param>
     /// <param name="dtype">The dtype of the parameters (and so of the inputs it accepts).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, channel count or groups is not positive, or the padding is negative.</exception>
     /// <exception cref="ArgumentException">groups does not divide the channels, the padding is a pair or an unknown string, "same" with a stride, or dtype Int64.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="paddingMode"/> is "reflect", "replicate" or "circular".</exception>
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, ConvPadding? padding = null, int dilation = 1,
         int groups = 1, bool bias = true, string paddingMode = "zeros", Generator? generator = null, DType dtype = DType.Float32)
     {
@@ -140,7 +142,7 @@ public sealed class Conv1d : Module
     /// <summary>Channel groups.</summary>
     public int Groups => _layer.Groups;
 
-    /// <summary>"zeros".</summary>
+    /// <summary>"zeros", "reflect", "replicate" or "circular".</summary>
     public string PaddingMode => _layer.PaddingMode;
 
     /// <summary>The weight, (out_channels, in_channels / groups, K), registered as <c>weight</c>.</summary>
@@ -152,9 +154,12 @@ public sealed class Conv1d : Module
     /// <summary>The convolution of <paramref name="input"/>; see <see cref="Functional.Conv1d"/>.</summary>
     /// <param name="input">(N, in_channels, L) or (in_channels, L), of the parameters' dtype.</param>
     /// <returns>(N, out_channels, OL) or (out_channels, OL).</returns>
-    /// <exception cref="ArgumentException">The rank, channel count or dtype does not fit, or the kernel is larger than the padded input.</exception>
+    /// <exception cref="ArgumentException">The rank, channel count or dtype does not fit, the kernel is larger than the padded input, or a reflect padding is not smaller than the input.</exception>
     public override Tensor Forward(Tensor input)
-        => Functional.Conv1d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    {
+        var (x, padding) = _layer.Prepare(input, Weight);
+        return Functional.Conv1d(x, Weight, Bias, Stride, padding, Dilation, Groups);
+    }
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => _layer.Repr(Bias is not null);
@@ -186,9 +191,7 @@ internal sealed class ConvLayer
         if (padding.Mode is null && (padding.Sizes.Height < 0 || padding.Sizes.Width < 0))
             throw new ArgumentOutOfRangeException(nameof(padding), padding.Sizes, $"{op}: padding must be non-negative, got {Format(padding.Sizes)}.");
         ArgumentNullException.ThrowIfNull(paddingMode);
-        if (paddingMode is "reflect" or "replicate" or "circular")
-            throw new NotSupportedException($"{op}: padding_mode '{paddingMode}' is not supported yet; only 'zeros' is (pad the input yourself and use padding=0).");
-        if (paddingMode != "zeros")
+        if (paddingMode is not ("zeros" or "reflect" or "replicate" or "circular"))
             throw new ArgumentException($"{op}: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but got padding_mode='{paddingMode}'.", nameof(paddingMode));
         if (!dtype.IsFloatingPoint())
             throw new ArgumentException($"{op}: parameters must be Float32 or Float64, got {dtype}.", nameof(dtype));
@@ -205,6 +208,31 @@ internal sealed class ConvLayer
     public int Groups { get; }
     public bool HasBias { get; }
     public string PaddingMode { get; }
+
+    /// <summary>
+    /// For a padding mode other than "zeros", the input padded as PyTorch's <c>_conv_forward</c>
+    /// does (<c>F.pad</c> with <c>_reversed_padding_repeated_twice</c>; "same" puts the odd zero
+    /// after), and the padding left for the convolution (0); otherwise the input and the padding as
+    /// they are. An input of the wrong rank or dtype is passed on for the convolution to refuse.
+    /// </summary>
+    public (Tensor Input, ConvPadding Padding) Prepare(Tensor input, Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (PaddingMode == "zeros" || Padding.Mode == "valid" || (input.Rank != _dims + 1 && input.Rank != _dims + 2) || input.DType != weight.DType)
+            return (input, Padding);
+        int top, bottom, left, right;
+        if (Padding.Mode == "same")
+        {
+            int totalH = _dims == 1 ? 0 : Dilation.Height * (KernelSize.Height - 1), totalW = Dilation.Width * (KernelSize.Width - 1);
+            (top, bottom, left, right) = (totalH / 2, totalH - totalH / 2, totalW / 2, totalW - totalW / 2);
+        }
+        else
+        {
+            int ph = _dims == 1 ? 0 : Padding.Sizes.Height;
+            (top, bottom, left, right) = (ph, ph, Padding.Sizes.Width, Padding.Sizes.Width);
+        }
+        return (Functional.PadForConv(_op, input, PaddingMode, top, bottom, left, right), 0);
+    }
 
     /// <summary>PyTorch's reset_parameters: the weight first, then the bias, from one random stream.</summary>
     public (Tensor Weight, Tensor? Bias) CreateParameters(Generator? generator)

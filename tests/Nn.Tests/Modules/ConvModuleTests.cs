@@ -31,6 +31,8 @@ public sealed class ConvModuleTests
         ["Conv1d(3, 5, 4)"] = () => new Conv1d(3, 5, 4),
         ["Conv1d(4, 8, 3, stride=2, padding=1, dilation=2, groups=2, bias=False)"] = () => new Conv1d(4, 8, 3, stride: 2, padding: 1, dilation: 2, groups: 2, bias: false),
         ["Conv1d(2, 2, 3, padding='same')"] = () => new Conv1d(2, 2, 3, padding: "same"),
+        ["Conv2d(2, 3, 3, padding=1, padding_mode='reflect')"] = () => new Conv2d(2, 3, 3, padding: 1, paddingMode: "reflect"),
+        ["Conv1d(2, 3, 3, padding=1, padding_mode='circular')"] = () => new Conv1d(2, 3, 3, padding: 1, paddingMode: "circular"),
     };
 
     private static IEnumerable<string> ReprCases() => Constructions.Keys;
@@ -77,13 +79,92 @@ public sealed class ConvModuleTests
         ModuleFixtures.AssertBitwiseEqual(conv1.Forward(x1), F.Conv1d(x1, conv1.Weight, conv1.Bias, padding: "same", groups: 2), "Conv1d");
     }
 
+    private static readonly Lazy<JsonElement> Root = new(() =>
+    {
+        string path = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "conv", "conv.json");
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        return doc.RootElement.Clone();
+    });
+
+    private static IEnumerable<string> ModeCases() => Root.Value.GetProperty("padding_modes").EnumerateArray().Select(c => c.GetProperty("name").GetString()!);
+
+    private static IntPair Pair(JsonElement e) => e.ValueKind == JsonValueKind.Array ? (e[0].GetInt32(), e[1].GetInt32()) : e.GetInt32();
+
+    private static Module Build(JsonElement c, DType dtype)
+    {
+        int cin = c.GetProperty("in_channels").GetInt32(), cout = c.GetProperty("out_channels").GetInt32(), groups = c.GetProperty("groups").GetInt32();
+        var k = c.GetProperty("kernel_size");
+        var p = c.GetProperty("padding");
+        ConvPadding padding = p.ValueKind switch { JsonValueKind.String => p.GetString()!, JsonValueKind.Array => (p[0].GetInt32(), p[1].GetInt32()), _ => p.GetInt32() };
+        bool bias = c.GetProperty("bias").ValueKind != JsonValueKind.Null;
+        string mode = c.GetProperty("padding_mode").GetString()!;
+        return c.GetProperty("dims").GetInt32() == 1
+            ? new Conv1d(cin, cout, k[0].GetInt32(), c.GetProperty("stride").GetInt32(), padding, c.GetProperty("dilation").GetInt32(), groups, bias, mode, dtype: dtype)
+            : new Conv2d(cin, cout, (k[0].GetInt32(), k[1].GetInt32()), Pair(c.GetProperty("stride")), padding, Pair(c.GetProperty("dilation")), groups, bias, mode, dtype: dtype);
+    }
+
+    /// <summary>
+    /// The padding modes against nn.Conv1d/nn.Conv2d (padding_mode reflect, replicate, circular):
+    /// the padded copy is exact, so the bound is the convolution's (see ConvTests.Conv_Fixture_MatchesPyTorch),
+    /// with the input gradient's terms at most KH · KW · O/groups per padded copy, and an input
+    /// element copied at most 3 times per dimension into the padding.
+    /// </summary>
+    [TestCaseSource(nameof(ModeCases))]
+    public void PaddingMode_Fixture_MatchesPyTorch(string name)
+    {
+        var c = Root.Value.GetProperty("padding_modes").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+        var x = ModuleFixtures.ToTensor(c.GetProperty("input"));
+        var module = Build(c, x.DType);
+        var state = new Dictionary<string, Tensor> { ["weight"] = ModuleFixtures.ToTensor(c.GetProperty("weight")) };
+        if (c.GetProperty("bias").ValueKind != JsonValueKind.Null) state["bias"] = ModuleFixtures.ToTensor(c.GetProperty("bias"));
+        module.LoadStateDict(state);
+        x.RequiresGrad = true;
+        var y = module.Forward(x);
+        y.Backward(ModuleFixtures.ToTensor(c.GetProperty("grad_output")));
+
+        var named = module.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        int[] wd = named["weight"].Dims;
+        int kg = wd[1..].Aggregate(1, (p, d) => p * d), og = wd[0] / c.GetProperty("groups").GetInt32();
+        int positions = y.NumberOfElements / wd[0];
+        Check(y, "output", kg + 1);
+        Check(x.Grad!, "grad_input", 9 * og * (kg / wd[1]));
+        Check(named["weight"].Grad!, "grad_weight", positions);
+        if (named.TryGetValue("bias", out var b)) Check(b.Grad!, "grad_bias", positions);
+
+        void Check(Tensor actual, string key, int terms)
+            => ModuleFixtures.AssertWithinSumBound(actual, ModuleFixtures.ToTensor(c.GetProperty(key)),
+                ModuleFixtures.Values(ModuleFixtures.ToTensor(c.GetProperty(key + "_magnitude"))), terms, $"{name} {key}");
+    }
+
     [TestCase("reflect")]
     [TestCase("replicate")]
     [TestCase("circular")]
-    public void PaddingModes_OtherThanZeros_AreRefusedByName(string mode)
+    public void PaddingMode_GradCheck_Float64_FirstAndSecondOrder(string mode)
     {
-        Should.Throw<NotSupportedException>(() => new Conv2d(1, 1, 3, paddingMode: mode)).Message.ShouldContain(mode);
-        Should.Throw<NotSupportedException>(() => new Conv1d(1, 1, 3, paddingMode: mode)).Message.ShouldContain(mode);
+        // Linear in x and w separately (quadratic for Σ y²): exact central differences, as in ConvTests.
+        var g = new Generator(11);
+        var conv2 = new Conv2d(2, 2, (2, 3), padding: (1, 2), paddingMode: mode, generator: g, dtype: DType.Float64);
+        var conv1 = new Conv1d(2, 2, 4, padding: "same", paddingMode: mode, generator: g, dtype: DType.Float64);
+        foreach (var (module, shape) in new (Module, int[])[] { (conv2, [1, 2, 4, 3]), (conv1, [2, 2, 5]), (conv2, [2, 4, 3]) })
+        {
+            var x = Tensor.Randn(shape, g, DType.Float64);
+            var first = GradCheck.Check(t => module.Forward(t[0]), [x], eps: 1e-3, atol: 1e-8, rtol: 1e-8);
+            first.Passed.ShouldBeTrue(first.ToString());
+            var second = GradCheck.Check(t =>
+            {
+                using var recording = Tape.EnableGrad();
+                var loss = module.Forward(t[0]).Pow(2).Sum();
+                return Tape.Grad(loss, [t[0]], createGraph: true)[0].Reshape(-1);
+            }, [x], eps: 1e-3, atol: 1e-8, rtol: 1e-8);
+            second.Passed.ShouldBeTrue(second.ToString());
+        }
+    }
+
+    [Test]
+    public void PaddingMode_Reflect_LargerThanTheInput_IsRefused()
+    {
+        var conv = new Conv2d(1, 1, 3, padding: 5, paddingMode: "reflect");
+        Should.Throw<ArgumentException>(() => conv.Forward(Tensor.Zeros(1, 1, 5, 5))).Message.ShouldContain("smaller than the input size 5");
     }
 
     [Test]

@@ -37,6 +37,11 @@ public static partial class NnCatalogue
         yield return Arg(Kind.Shapes, "Conv1d(2, 2, 4) on 3 channels", () => conv1.Forward(Half(3, 9)), "input", "2 channels", "[3, 9]");
         yield return Arg(Kind.Rank, "Conv1d(2, 2, 4) on a 4-D input", () => conv1.Forward(Half(1, 2, 3, 9)), "input", "[1, 2, 3, 9]");
 
+        var reflect = new Conv2d(1, 1, 3, padding: 5, paddingMode: "reflect", generator: new Generator(1));
+        yield return Arg(Kind.Shapes, "Conv2d reflect padding 5 on a 5x5 image", () => reflect.Forward(Half(1, 1, 5, 5)), "input", "reflect", "[1, 1, 5, 5]");
+        var circular = new Conv1d(1, 1, 3, padding: 4, paddingMode: "circular", generator: new Generator(1));
+        yield return Arg(Kind.Shapes, "Conv1d circular padding 4 on length 3", () => circular.Forward(Half(1, 1, 3)), "input", "circular", "[1, 1, 3]");
+
         // Functional forms: weights, biases, groups.
         yield return Arg(Kind.Rank, "F.Conv2d with a 3-D weight", () => F.Conv2d(Half(1, 2, 5, 5), Half(2, 2, 3)), "weight", "4-D", "[2, 2, 3]");
         yield return Arg(Kind.Rank, "F.Conv1d with a 4-D weight", () => F.Conv1d(Half(1, 2, 5), Half(2, 2, 1, 3)), "weight", "3-D", "[2, 2, 1, 3]");
