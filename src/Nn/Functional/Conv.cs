@@ -178,7 +178,7 @@ public static partial class Functional
             {
                 string size = dims == 1 ? $"{wd + 2 * padW}" : $"({h + 2 * padH} x {wd + 2 * padW})";
                 string kernel = dims == 1 ? $"{extentW}" : $"({extentH} x {extentW})";
-                throw new ArgumentException($"{op}: the padded input size per channel {size} is smaller than the (dilated) kernel size {kernel}: input {Shapes.Format(input.Dims)}, weight {Shapes.Format(w.Dims)}{(dims == 1 ? "" : "")}.", nameof(input));
+                throw new ArgumentException($"{op}: the padded input size per channel {size} is smaller than the (dilated) kernel size {kernel}: input {Shapes.Format(input.Dims)}, weight {Shapes.Format(w.Dims)}.", nameof(input));
             }
             oh = (h + 2 * padH - extentH) / stride.Height + 1;
             ow = (wd + 2 * padW - extentW) / stride.Width + 1;
