@@ -221,3 +221,56 @@ public sealed partial class Tensor
         _ => "Long",
     };
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// One element, read or written by its indices (one per dim; negative ones count from the end),
+    /// as PyTorch's <c>t[i, j]</c> and <c>t[i, j] = v</c>. Reading gives the value as a number
+    /// (PyTorch's <c>t[i, j].item()</c>); writing is an in-place update: it bumps the version, as
+    /// <see cref="FillInPlace"/> (an Int64 tensor truncates the value toward zero), and is refused,
+    /// as PyTorch refuses it, on a leaf that requires grad outside <see cref="Tape.NoGrad"/>. It is
+    /// also refused on a non-leaf that requires grad (PyTorch records that; here use the out-of-place
+    /// ops, e.g. <see cref="Where"/>). There is no single-index row access: <c>t[0][i] = 1</c> is
+    /// written <c>t[0, i] = 1</c>, so that no assignment can go to a copy unnoticed.
+    /// </summary>
+    /// <param name="indices">One index per dim.</param>
+    /// <exception cref="ArgumentException">The number of indices is not the tensor's rank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside its dim.</exception>
+    /// <exception cref="InvalidOperationException">Writing to a tensor that requires grad while grad mode is on.</exception>
+    [System.Runtime.CompilerServices.IndexerName("Element")]   // "Item" is the method Item()
+    public double this[params int[] indices]
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return GetFlat(FlatIndex(indices));
+        }
+        set
+        {
+            int flat = FlatIndex(indices);
+            if (CheckInPlace("Element assignment", null))
+                throw new InvalidOperationException(
+                    $"Element assignment: this tensor requires grad (it was produced by {GradFn!.Name}); an assignment to one element is not recorded in the graph " +
+                    "(PyTorch records it as CopySlices). Build the values with out-of-place ops (e.g. Tensor.Where), or assign inside Tape.NoGrad() to change them without gradient.");
+            SetFlat(flat, value);
+            BumpVersion();
+        }
+    }
+
+    private int FlatIndex(int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (indices.Length != Rank)
+            throw new ArgumentException($"Indexing a tensor of shape {Shapes.Format(Dims)} needs {Rank} indices (one per dim), got {indices.Length}: {Shapes.Format(indices)}.", nameof(indices));
+        int flat = 0;
+        for (int d = 0; d < Rank; d++)
+        {
+            int i = indices[d] < 0 ? indices[d] + Dims[d] : indices[d];
+            if (i < 0 || i >= Dims[d])
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[d], $"Index {indices[d]} is out of bounds for dim {d} with size {Dims[d]} (tensor of shape {Shapes.Format(Dims)}).");
+            flat = flat * Dims[d] + i;
+        }
+        return flat;
+    }
+}

@@ -278,3 +278,56 @@ public sealed class InPlaceTests
         }
     }
 }
+
+/// <summary>The element indexer <c>t[i, j]</c>: reading, writing as an in-place update, and PyTorch's refusals.</summary>
+[TestFixture]
+public sealed class ElementIndexerTests
+{
+    [Test]
+    public void ReadAndWrite_ByIndices_NegativeFromTheEnd()
+    {
+        var t = Tensor.Zeros(2, 3);
+        t[0, 2] = 1;
+        t[-1, 0] = 5;
+        t[1, 1] += 2;
+        t.ToArray<float>().ShouldBe([0f, 0, 1, 5, 2, 0]);
+        t[1, -3].ShouldBe(5);
+        var counts = Tensor.Zeros([2], DType.Int64);
+        counts[1] = 2.9;   // truncated toward zero, as fill_
+        counts.ToArray<long>().ShouldBe([0L, 2]);
+    }
+
+    [Test]
+    public void Write_BumpsTheVersion_SoASavedTensorIsCaught()
+    {
+        var x = Tensor.FromArray([1.0, 2.0]);
+        x.RequiresGrad = true;
+        var y = x.Detach();
+        var z = x * y;   // saves y
+        y[0] = 10;
+        Should.Throw<InvalidOperationException>(() => z.Sum().Backward()).Message.ShouldContain("modified by an in-place operation");
+    }
+
+    [Test]
+    public void WrongIndices_AreRefusedNamingTheShape()
+    {
+        var t = Tensor.Zeros(2, 3);
+        Should.Throw<ArgumentException>(() => t[0] = 1).Message.ShouldContain("needs 2 indices");
+        var e = Should.Throw<ArgumentOutOfRangeException>(() => t[0, 3]);
+        e.Message.ShouldContain("Index 3 is out of bounds for dim 1 with size 3");
+        Should.Throw<ArgumentOutOfRangeException>(() => t[-3, 0] = 1);
+        t.ToArray<float>().ShouldAllBe(v => v == 0);
+    }
+
+    [Test]
+    public void Write_ToATensorThatRequiresGrad_IsRefused_ButAllowedInNoGrad()
+    {
+        var w = Tensor.Zeros([2], DType.Float64);
+        w.RequiresGrad = true;
+        Should.Throw<InvalidOperationException>(() => w[0] = 1).Message.ShouldContain("leaf Variable that requires grad");
+        var h = w * 2;
+        Should.Throw<InvalidOperationException>(() => h[0] = 1).Message.ShouldContain("not recorded");
+        using (Tape.NoGrad()) w[1] = 3;
+        w.ToArray<double>().ShouldBe([0.0, 3.0]);
+    }
+}

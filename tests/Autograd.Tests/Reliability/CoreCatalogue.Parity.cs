@@ -31,6 +31,8 @@ public static partial class CoreCatalogue
         yield return Arg(i, "Slice step 0", () => F32(5).Slice(0, 0, 5, 0), "step", "0");
         yield return Arg(i, "Split sizes [2, 2] of [5]", () => F32(5).Split([2, 2]), "[2, 2]", "5");
         yield return Arg(i, "Chunk 0", () => F32(5).Chunk(0), "chunks", "0");
+        yield return Arg(i, "t[0, 3] of [2, 3]", () => F32(2, 3)[0, 3], "indices", "Index 3", "dim 1", "size 3");
+        yield return Arg(i, "t[0] = 1 of [2, 3]", () => { var t = F32(2, 3); t[0] = 1; return t; }, "indices", "needs 2 indices", "[2, 3]");
 
         const string r = Kind.RequiresGrad;
         yield return Op(r, "AddInPlace on a leaf that requires grad", () => { var w = F32(3); w.RequiresGrad = true; return w.AddInPlace(1); }, "leaf Variable that requires grad", "in-place");

@@ -143,19 +143,19 @@ public sealed partial class CharRnnDocExamples
         // Just for demonstration, turn a letter into a <1 x n_letters> Tensor
         Tensor LetterToTensor(char letter)
         {
-            var tensor = new float[1 * nLetters];   // torch.zeros(1, n_letters)
-            tensor[LetterToIndex(letter)] = 1;      // tensor[0][letterToIndex(letter)] = 1
-            return Tensor.FromArray(tensor, 1, nLetters);
+            var tensor = Tensor.Zeros(1, nLetters);
+            tensor[0, LetterToIndex(letter)] = 1;   // tensor[0][letterToIndex(letter)] = 1
+            return tensor;
         }
 
         // Turn a line into a <line_length x 1 x n_letters>,
         // or an array of one-hot letter vectors
         Tensor LineToTensor(string line)
         {
-            var tensor = new float[line.Length * 1 * nLetters];         // torch.zeros(len(line), 1, n_letters)
+            var tensor = Tensor.Zeros(line.Length, 1, nLetters);
             foreach (var (li, letter) in line.Index())
-                tensor[li * nLetters + LetterToIndex(letter)] = 1;      // tensor[li][0][letterToIndex(letter)] = 1
-            return Tensor.FromArray(tensor, line.Length, 1, nLetters);
+                tensor[li, 0, LetterToIndex(letter)] = 1;   // tensor[li][0][letterToIndex(letter)] = 1
+            return tensor;
         }
 
         Console.WriteLine(string.Join(" ", LetterToTensor('J').ToArray<float>()));
@@ -273,7 +273,7 @@ public sealed partial class CharRnnDocExamples
         Console.WriteLine(string.Join(" ", allLosses));   // plt.plot(all_losses)
 
         // Keep track of correct guesses in a confusion matrix
-        var confusion = new float[nCategories, nCategories];   // torch.zeros(n_categories, n_categories)
+        var confusion = Tensor.Zeros(nCategories, nCategories);
         int nConfusion = 10000;
 
         // Just return an output given a line
@@ -299,8 +299,7 @@ public sealed partial class CharRnnDocExamples
         }
 
         // Normalize by dividing every row by its sum
-        var normalized = Tensor.FromArray(confusion);
-        normalized = normalized / normalized.Sum(1, keepDim: true);
+        var normalized = confusion / confusion.Sum(1, keepDim: true);
 
         Console.WriteLine(string.Join(" ", normalized.ToArray<float>()));   // plt.matshow(confusion.numpy())
 
