@@ -9,7 +9,8 @@ namespace Autograd.Samples.Classifiers;
 /// <param name="X">The x coordinates.</param>
 /// <param name="Y">The y coordinates, as many as <paramref name="X"/>.</param>
 /// <param name="Color">An SVG colour ("#1f77b4").</param>
-public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color);
+/// <param name="Dashed">Draw the line dashed (for a second quantity in the same colour).</param>
+public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color, bool Dashed = false);
 
 /// <summary>Where a line chart puts its legend: in the corner the curves leave free.</summary>
 public enum LegendCorner
@@ -78,7 +79,7 @@ public static class SvgPlot
         {
             svg.AppendLine($"  <g class=\"series\" stroke=\"{s.Color}\" fill=\"{s.Color}\">");
             string points = string.Join(" ", s.X.Select((x, i) => $"{F(Px(x))},{F(Py(s.Y[i]))}"));
-            svg.AppendLine($"    <polyline points=\"{points}\" fill=\"none\" stroke-width=\"2\" />");
+            svg.AppendLine($"    <polyline points=\"{points}\" fill=\"none\" stroke-width=\"2\"{(s.Dashed ? " stroke-dasharray=\"6,4\"" : "")} />");
             if (s.X.Count <= 25)
                 for (int i = 0; i < s.X.Count; i++)
                     svg.AppendLine($"    <circle cx=\"{F(Px(s.X[i]))}\" cy=\"{F(Py(s.Y[i]))}\" r=\"2.5\" />");
@@ -95,7 +96,7 @@ public static class SvgPlot
         for (int i = 0; i < series.Count; i++)
         {
             double rowY = boxY + 5 + rowHeight * (i + 0.5);
-            svg.AppendLine($"    <line x1=\"{F(boxX + 8)}\" y1=\"{F(rowY)}\" x2=\"{F(boxX + 30)}\" y2=\"{F(rowY)}\" stroke=\"{series[i].Color}\" stroke-width=\"2\" />");
+            svg.AppendLine($"    <line x1=\"{F(boxX + 8)}\" y1=\"{F(rowY)}\" x2=\"{F(boxX + 30)}\" y2=\"{F(rowY)}\" stroke=\"{series[i].Color}\" stroke-width=\"2\"{(series[i].Dashed ? " stroke-dasharray=\"6,4\"" : "")} />");
             svg.AppendLine($"    <text x=\"{F(boxX + 36)}\" y=\"{F(rowY + 4.5)}\" fill=\"#333\">{Escape(series[i].Name)}</text>");
         }
         svg.AppendLine("  </g>");
