@@ -11,7 +11,7 @@ namespace Autograd.Samples.Tests.Docs;
 /// <remarks>
 /// <para>An example shows its output one of two ways. Either each <c>Console.WriteLine(...);</c>
 /// carries its printed line as a trailing comment (<see cref="ShouldPrintItsComments"/>, which reads
-/// the comments from the example's own source text through <see cref="CallerArgumentExpressionAttribute"/>,
+/// the comments from the example's own source text through <c>CallerArgumentExpression</c>,
 /// so the expected values cannot be copied wrongly), or the doc follows the code with a
 /// <c>```text</c> block holding the whole output (<see cref="ShouldPrint"/>; DocsInSyncTests checks
 /// that the text block is the expected string given here).</para>

@@ -61,7 +61,7 @@ public sealed partial class PackageReadmeExamples
     private static IEnumerable<string> PackageReadmes()
     {
         var root = DocsInSyncTests.RepositoryRoot;
-        return new[] { "Autograd", "Nn", "Optim" }.Select(p => Path.Combine(root, "src", p, "PACKAGE.md"));
+        return new[] { "Autograd", "Nn", "Optim", "Interactive" }.Select(p => Path.Combine(root, "src", p, "PACKAGE.md"));
     }
 
     [TestCaseSource(nameof(PackageReadmes))]
