@@ -131,10 +131,21 @@ b2 -0.509418; W1 -0.155383, 0.310765, 0.653817, -1.307634, -0.173631, 0.347262;
 b1 -0.155383, 0.653817, -0.173631. The same numbers as the cell above."""),
     ],
     "03-loss-gradients.ipynb": [
-        md("""# Loss gradients, checked against PyTorch's printed numbers
+        md("""# Loss gradients, derived and checked against PyTorch's printed numbers
 
-Each cell computes a loss and its gradient; the comment under it is what PyTorch 1.13 prints for
-the same inputs (Float32)."""),
+The derivatives, for one element (the mean over N elements divides each by N):
+
+- **BCELoss** on a probability p with target y: ℓ = −[y log p + (1 − y) log(1 − p)], so
+  ∂ℓ/∂p = −y/p + (1 − y)/(1 − p) = (p − y) / (p(1 − p)).
+- **BCEWithLogitsLoss** on a logit x, with `pos_weight` w: ℓ = −[w y log σ(x) + (1 − y) log(1 − σ(x))];
+  with σ'(x) = σ(x)(1 − σ(x)), ∂ℓ/∂x = w y (σ(x) − 1) + (1 − y) σ(x), which is σ(x) − y when w = 1.
+- **CrossEntropyLoss** on logits x with target class t: ℓ = −x_t + log Σ_j e^{x_j}, so
+  ∂ℓ/∂x_j = softmax(x)_j − [j = t]. For [[4, 8, 3]] and t = 1: softmax = [0.0179, 0.9756, 0.0066].
+- **NLLLoss** on log-probabilities: ℓ = −x_t, so ∂ℓ/∂x_j = −[j = t] (divided by N for the mean).
+- **MSELoss**: ℓ = (x − y)², so ∂ℓ/∂x = 2(x − y) (divided by N).
+
+Each line below prints the library's loss and gradient; the comment under it is what PyTorch 1.13
+prints for the same inputs (Float32)."""),
         code(SETUP),
         code("""using Autograd;
 using Autograd.Nn;

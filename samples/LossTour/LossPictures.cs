@@ -40,6 +40,10 @@ public static class LossPictures
                 new("no smoothing", x => Functional.CrossEntropy(Tensor.Concat([x, Tensor.Zeros(1)], 0).Reshape(1, 2), Tensor.FromArray([0L]), reduction: Reduction.Sum)),
                 new("labelSmoothing 0.2", x => Functional.CrossEntropy(Tensor.Concat([x, Tensor.Zeros(1)], 0).Reshape(1, 2), Tensor.FromArray([0L]), reduction: Reduction.Sum, labelSmoothing: 0.2)),
             ]),
+            ["nll.svg"] = Chart("NLLLoss on a log-probability x of the target class", "input x (log-probability)", Grid(-5, 0, 51),
+            [
+                new("target class", x => Functional.NllLoss(x.Reshape(1, 1), Tensor.FromArray([0L]), reduction: Reduction.Sum)),
+            ]),
             ["regression.svg"] = Chart("MSELoss, L1Loss, HuberLoss (delta 1), target 0", "input x (error x - y)", errors,
             [
                 new("MSE", x => Functional.MseLoss(x, Y(0), Reduction.Sum)),
