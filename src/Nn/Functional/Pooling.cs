@@ -101,7 +101,8 @@ public static partial class Functional
     /// <summary>
     /// Adaptive 2-D average pooling (like <c>torch.nn.functional.adaptive_avg_pool2d</c>): output
     /// (p, q) averages input rows ⌊p·H/OH⌋ .. ⌈(p+1)·H/OH⌉ - 1 and columns likewise, as sum / kh / kw
-    /// (PyTorch's two divisions). A (1, 1) output is the mean over (H, W), as PyTorch computes it then.
+    /// (PyTorch's two divisions). A (1, 1) output is the mean over (H, W) summed as PyTorch's mean
+    /// (a cascade sum, then one division).
     /// </summary>
     /// <param name="input">(N, C, H, W) or unbatched (C, H, W), Float32 or Float64.</param>
     /// <param name="outputSize">The output's (height, width), positive.</param>
@@ -112,11 +113,6 @@ public static partial class Functional
     public static Tensor AdaptiveAvgPool2d(Tensor input, IntPair outputSize)
     {
         var (x, batched, g) = AdaptiveGeometry("AdaptiveAvgPool2d", input, outputSize);
-        if (g.OH == 1 && g.OW == 1)
-        {
-            var mean = x.Mean([2, 3], keepDim: true);
-            return batched ? mean : mean.Squeeze(0);
-        }
         var y = AvgPooled(x, g);
         return batched ? y : y.Squeeze(0);
     }

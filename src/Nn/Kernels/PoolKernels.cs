@@ -11,6 +11,12 @@ internal readonly record struct PoolGeometry(
     int Planes, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW,
     bool Adaptive, bool CountIncludePad = true, int DivisorOverride = 0)
 {
+    /// <summary>
+    /// A (1, 1) adaptive average: PyTorch 1.13 computes it as <c>mean((-1, -2))</c>, a cascade sum
+    /// (<see cref="TorchSum.Contiguous{T}"/>) divided once by H·W, and so does the kernel here.
+    /// </summary>
+    public bool IsGlobalMean => Adaptive && OH == 1 && OW == 1;
+
     /// <summary>The window of output row <paramref name="o"/>: input rows start, start + step, ... below end.</summary>
     public (int Start, int End, int Step) Rows(int o) => Window(o, OH, H, KH, SH, PH, DH);
 
@@ -89,7 +95,8 @@ internal static class PoolKernels
     /// <summary>
     /// y[p, o] = (Σ window) / divisor, summed in T in scan order; 0 for a window wholly in the
     /// padding. The divisor: the override if given; else the window clipped to the padded input
-    /// (countIncludePad) or to the input. Adaptive windows divide twice, sum / kh / kw, as PyTorch does.
+    /// (countIncludePad) or to the input. Adaptive windows divide twice, sum / kh / kw, as PyTorch does;
+    /// a (1, 1) adaptive output is PyTorch's mean (<see cref="PoolGeometry.IsGlobalMean"/>).
     /// </summary>
     public static void AvgForward<T>(ReadOnlySpan<T> x, in PoolGeometry g, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -102,8 +109,10 @@ internal static class PoolKernels
                 {
                     var w = AvgWindow(g, oh, ow);
                     T sum = T.Zero;
-                    for (int h = w.H0; h < w.H1; h++)
-                        for (int c = w.W0; c < w.W1; c++) sum += plane[h * g.W + c];
+                    if (g.IsGlobalMean) sum = TorchSum.Contiguous(plane);
+                    else
+                        for (int h = w.H0; h < w.H1; h++)
+                            for (int c = w.W0; c < w.W1; c++) sum += plane[h * g.W + c];
                     y[p * l + oh * g.OW + ow] = w.Empty ? T.Zero : Divide(g, sum, w);
                 }
         }
@@ -154,6 +163,7 @@ internal static class PoolKernels
 
     private static T Divide<T>(in PoolGeometry g, T value, Box w) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (g.IsGlobalMean) return value / T.CreateTruncating(g.H * g.W);
         if (g.Adaptive) return value / T.CreateTruncating(w.H1 - w.H0) / T.CreateTruncating(w.W1 - w.W0);
         int divisor = g.DivisorOverride != 0 ? g.DivisorOverride : g.CountIncludePad ? w.PoolSize : (w.H1 - w.H0) * (w.W1 - w.W0);
         return value / T.CreateTruncating(divisor);
