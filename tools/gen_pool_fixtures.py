@@ -52,6 +52,15 @@ CASES = [
     ("adaptive_max_ties", "adaptive_max2d", (2, 2, 6, 7), dict(output_size=(4, 3)), "ties"),
     ("adaptive_max_nan", "adaptive_max2d", (1, 2, 6, 6), dict(output_size=(3, 3)), "nan"),
     ("adaptive_max_unbatched", "adaptive_max2d", (3, 5, 5), dict(output_size=2), "randn"),
+    ("pad_constant_2d", "pad", (2, 2, 4, 5), dict(pad=(1, 2, 2, 0), mode="constant", value=1.5), "randn"),
+    ("pad_constant_crop", "pad", (2, 3, 6), dict(pad=(-1, 2, 1, -2), mode="constant", value=0.0), "randn"),
+    ("pad_constant_1d", "pad", (3, 5), dict(pad=(2, 1), mode="constant", value=-2.0), "randn"),
+    ("pad_reflect_2d", "pad", (2, 2, 4, 5), dict(pad=(2, 3, 3, 1), mode="reflect"), "randn"),
+    ("pad_reflect_1d", "pad", (2, 3, 5), dict(pad=(4, 2), mode="reflect"), "randn"),
+    ("pad_replicate_2d", "pad", (2, 4, 3), dict(pad=(3, 1, 2, 4), mode="replicate"), "randn"),
+    ("pad_replicate_1d", "pad", (2, 2, 4), dict(pad=(3, 5), mode="replicate"), "randn"),
+    ("pad_circular_2d", "pad", (1, 2, 4, 5), dict(pad=(5, 2, 1, 4), mode="circular"), "randn"),
+    ("pad_circular_1d", "pad", (2, 2, 4), dict(pad=(4, 3), mode="circular"), "randn"),
 ]
 
 
@@ -79,6 +88,8 @@ def run(op, x, opts):
         return F.avg_pool2d(x, **opts), None
     if op == "avg1d":
         return F.avg_pool1d(x, **opts), None
+    if op == "pad":
+        return F.pad(x, **opts), None
     return F.adaptive_avg_pool2d(x, **opts), None
 
 

@@ -169,3 +169,51 @@ internal static class PoolKernels
         return value / T.CreateTruncating(divisor);
     }
 }
+
+/// <summary>
+/// The span loops of <see cref="Functional.Pad"/> (and of the convolutions' padding modes): a
+/// padded copy through index maps, and its adjoint.
+/// </summary>
+internal static class PadKernels
+{
+    /// <summary>
+    /// For each of <paramref name="planes"/> planes of (H, W): dst[p, i, j] = src[p, rows[i], cols[j]],
+    /// or <paramref name="fill"/> where rows[i] or cols[j] is -1 (constant padding).
+    /// </summary>
+    public static void Gather<T>(ReadOnlySpan<T> src, int planes, int h, int w, int[] rows, int[] cols, T fill, Span<T> dst) where T : unmanaged
+    {
+        int ph = rows.Length, pw = cols.Length;
+        for (int p = 0; p < planes; p++)
+        {
+            var plane = src.Slice(p * h * w, h * w);
+            var outPlane = dst.Slice(p * ph * pw, ph * pw);
+            for (int i = 0; i < ph; i++)
+            {
+                var outLine = outPlane.Slice(i * pw, pw);
+                if (rows[i] < 0) { outLine.Fill(fill); continue; }
+                var line = plane.Slice(rows[i] * w, w);
+                for (int j = 0; j < pw; j++) outLine[j] = cols[j] < 0 ? fill : line[cols[j]];
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Gather{T}"/>: dst = 0, then dst[p, rows[i], cols[j]] += src[p, i, j], padded positions in order, -1 skipped.</summary>
+    public static void Scatter<T>(ReadOnlySpan<T> src, int planes, int h, int w, int[] rows, int[] cols, Span<T> dst) where T : unmanaged, INumberBase<T>
+    {
+        dst.Clear();
+        int ph = rows.Length, pw = cols.Length;
+        for (int p = 0; p < planes; p++)
+        {
+            var plane = dst.Slice(p * h * w, h * w);
+            var inPlane = src.Slice(p * ph * pw, ph * pw);
+            for (int i = 0; i < ph; i++)
+            {
+                if (rows[i] < 0) continue;
+                var line = plane.Slice(rows[i] * w, w);
+                var inLine = inPlane.Slice(i * pw, pw);
+                for (int j = 0; j < pw; j++)
+                    if (cols[j] >= 0) line[cols[j]] += inLine[j];
+            }
+        }
+    }
+}
