@@ -16,7 +16,7 @@ public static partial class Functional
     /// element's gradient onto the input element it copies (a scatter, recorded: its own backward is
     /// the same gather, so gradients of gradients work).
     /// </summary>
-    /// <param name="input">A Float32 or Float64 tensor; for the non-constant modes (C, W) or (N, C, W) with 2 pads, (C, H, W) or (N, C, H, W) with 4.</param>
+    /// <param name="input">A Float32 or Float64 tensor; for reflect and replicate (C, W) or (N, C, W) with 2 pads, (C, H, W) or (N, C, H, W) with 4; for circular the batched shapes only (as PyTorch 1.13).</param>
     /// <param name="pad">2 or 4 paddings: (left, right) of the last dimension, then (top, bottom) of the one before.</param>
     /// <param name="mode">"constant", "reflect", "replicate" or "circular".</param>
     /// <param name="value">The fill of "constant" padding.</param>
@@ -39,8 +39,9 @@ public static partial class Functional
         int dims = pad.Length / 2;
         if (mode != "constant")
         {
-            if (input.Rank != dims + 1 && input.Rank != dims + 2)
-                throw new ArgumentException($"Pad: {mode} padding of {dims} dimension{(dims == 1 ? "" : "s")} expects a {dims + 1}-D or {dims + 2}-D input, got shape {Shapes.Format(input.Dims)}.", nameof(input));
+            // PyTorch 1.13: reflect and replicate take an optional batch dimension, circular needs it.
+            if ((input.Rank != dims + 1 || mode == "circular") && input.Rank != dims + 2)
+                throw new ArgumentException($"Pad: {mode} padding of {dims} dimension{(dims == 1 ? "" : "s")} expects {(mode == "circular" ? "" : $"a {dims + 1}-D or ")}a {dims + 2}-D input, got shape {Shapes.Format(input.Dims)}.", nameof(input));
             if (pad.Any(p => p < 0))
                 throw new ArgumentException($"Pad: {mode} padding must be non-negative, got {shown}.", nameof(pad));
         }

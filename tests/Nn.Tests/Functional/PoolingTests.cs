@@ -208,13 +208,15 @@ public sealed class PoolingTests
     }
 
     [Test]
-    public void MaxPool2d_IsOneGraphNode_AndDetectsAChangedIndexTensor()
+    public void Pool_IsOneGraphNode_NamedAfterTheOp()
     {
         var x = Tensor.Randn([1, 1, 4, 4], new Generator(3));
         x.RequiresGrad = true;
         var y = F.MaxPool2d(x, 2);
         y.GradFnName.ShouldBe("MaxPool2dBackward");
         F.AvgPool2d(x, 2).GradFnName.ShouldBe("AvgPool2dBackward");
+        F.AdaptiveMaxPool2d(x, 3).GradFnName.ShouldBe("AdaptiveMaxPool2dBackward");
+        F.Pad(x, [1, 1, 2, 0], "reflect").GradFnName.ShouldBe("PadBackward");
     }
 
     [Test]
@@ -267,5 +269,6 @@ public sealed class PoolingTests
         Should.Throw<ArgumentException>(() => F.Pad(x, [5, 0], "reflect")).Message.ShouldContain("[2, 3, 5, 5]");
         Should.Throw<ArgumentException>(() => F.Pad(Tensor.Zeros(5), [1, 1], "reflect")).Message.ShouldContain("[5]");
         Should.Throw<NotSupportedException>(() => F.Pad(x, [1, 1, 1, 1, 1, 1]));
+        Should.Throw<ArgumentException>(() => F.Pad(Tensor.Zeros(2, 4), [1, 1], "circular")).Message.ShouldContain("3-D input");
     }
 }

@@ -22,6 +22,8 @@ public static partial class NnCatalogue
         yield return Arg(Kind.Setting, "F.Pad with 3 paddings", () => F.Pad(Half(1, 2, 5), [1, 2, 3]), "pad", "(1, 2, 3)");
         yield return Arg(Kind.Setting, "F.Pad mode \"mirror\"", () => F.Pad(Half(1, 2, 5), [1, 1], "mirror"), "mode", "mirror");
         yield return Arg(Kind.Shapes, "F.Pad reflect 5 on length 5", () => F.Pad(Half(1, 2, 5), [5, 0], "reflect"), "input", "reflect", "[1, 2, 5]");
+        yield return Arg(Kind.Setting, "Dropout2d(p: 1.5)", () => new Dropout2d(1.5), "p", "1.5");
+        yield return Arg(Kind.Rank, "Dropout2d on a 1-D input", () => new Dropout2d().Forward(Half(5)), "input", "[5]");
         yield return Arg(Kind.Rank, "F.Pad replicate of a 1-D input", () => F.Pad(Half(5), [1, 1], "replicate"), "input", "[5]");
     }
 }
