@@ -187,64 +187,6 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The padding of <c>nn.Conv1d</c>/<c>nn.Conv2d</c> with <c>padding_mode</c> "reflect",
-    /// "replicate" or "circular" (PyTorch pads with <c>F.pad</c>, then convolves with padding 0):
-    /// the last two dimensions of <paramref name="x"/> grow by (top, bottom) and (left, right).
-    /// Recorded: its backward adds each padded element's gradient back onto the element it copies.
-    /// </summary>
-    internal static Tensor PadForConv(string op, Tensor x, string mode, int top, int bottom, int left, int right)
-    {
-        int h = x.Dims[^2], w = x.Dims[^1];
-        int[] rows = PadMap(op, mode, h, top, bottom, x), cols = PadMap(op, mode, w, left, right, x);
-        return PadGather(x, rows, cols);
-    }
-
-    private static int[] PadMap(string op, string mode, int size, int before, int after, Tensor x)
-    {
-        if (before == 0 && after == 0) return Enumerable.Range(0, size).ToArray();
-        bool ok = mode switch { "reflect" => before < size && after < size, "circular" => before <= size && after <= size, _ => size > 0 };
-        if (!ok)
-            throw new ArgumentException($"{op}: padding_mode '{mode}' needs a padding ({before}, {after}) {(mode == "reflect" ? "smaller than" : "at most")} the input size {size} of that dimension (input {Shapes.Format(x.Dims)}).", "input");
-        var map = new int[before + size + after];
-        for (int i = 0; i < map.Length; i++)
-        {
-            int s = i - before;
-            map[i] = mode switch
-            {
-                "reflect" => s < 0 ? -s : s >= size ? 2 * (size - 1) - s : s,
-                "replicate" => Math.Clamp(s, 0, size - 1),
-                _ => ((s % size) + size) % size,
-            };
-        }
-        return map;
-    }
-
-    private static Tensor PadGather(Tensor x, int[] rows, int[] cols)
-    {
-        int h = x.Dims[^2], w = x.Dims[^1], planes = x.NumberOfElements / Math.Max(1, h * w);
-        var y = Tensor.Uninitialized([.. x.Dims[..^2], rows.Length, cols.Length], x.DType);
-        DTypeDispatch.RunFloat(x.DType, new PadCall(x, planes, h, w, rows, cols, y, scatter: false));
-        return Tape.Record(y, "Pad", [x], grad => [PadScatter(grad, h, w, rows, cols)]);
-    }
-
-    private static Tensor PadScatter(Tensor grad, int h, int w, int[] rows, int[] cols)
-    {
-        int planes = grad.NumberOfElements / Math.Max(1, rows.Length * cols.Length);
-        var x = Tensor.Uninitialized([.. grad.Dims[..^2], h, w], grad.DType);
-        DTypeDispatch.RunFloat(grad.DType, new PadCall(grad, planes, h, w, rows, cols, x, scatter: true));
-        return Tape.Record(x, "PadBackward", [grad], g => [PadGather(g, rows, cols)]);
-    }
-
-    private readonly struct PadCall(Tensor src, int planes, int h, int w, int[] rows, int[] cols, Tensor dst, bool scatter) : IFloatKernelCall
-    {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            if (scatter) ConvKernels.PadScatter<T>(src.Buffer<T>(), planes, h, w, rows, cols, dst.Buffer<T>());
-            else ConvKernels.PadGather<T>(src.Buffer<T>(), planes, h, w, rows, cols, dst.Buffer<T>());
-        }
-    }
-
-    /// <summary>
     /// cols = im2col(x), (C·KH·KW, N·OH·OW), recorded: its backward is col2im, so the recorded
     /// backward of a convolution is differentiable again.
     /// </summary>

@@ -177,43 +177,4 @@ internal static class ConvKernels
             gradBias[c] = T.CreateTruncating(s);
         }
     }
-
-    /// <summary>
-    /// The padded copy for reflect, replicate and circular padding: for each of <paramref name="planes"/>
-    /// planes of (H, W), dst[p, i, j] = src[p, rows[i], cols[j]], where rows and cols map each padded
-    /// index to the input index it copies.
-    /// </summary>
-    public static void PadGather<T>(ReadOnlySpan<T> src, int planes, int h, int w, int[] rows, int[] cols, Span<T> dst) where T : unmanaged
-    {
-        int ph = rows.Length, pw = cols.Length;
-        for (int p = 0; p < planes; p++)
-        {
-            var plane = src.Slice(p * h * w, h * w);
-            var outPlane = dst.Slice(p * ph * pw, ph * pw);
-            for (int i = 0; i < ph; i++)
-            {
-                var line = plane.Slice(rows[i] * w, w);
-                var outLine = outPlane.Slice(i * pw, pw);
-                for (int j = 0; j < pw; j++) outLine[j] = line[cols[j]];
-            }
-        }
-    }
-
-    /// <summary>The adjoint of <see cref="PadGather{T}"/>: dst = 0, then dst[p, rows[i], cols[j]] += src[p, i, j], padded positions in order.</summary>
-    public static void PadScatter<T>(ReadOnlySpan<T> src, int planes, int h, int w, int[] rows, int[] cols, Span<T> dst) where T : unmanaged, INumberBase<T>
-    {
-        dst.Clear();
-        int ph = rows.Length, pw = cols.Length;
-        for (int p = 0; p < planes; p++)
-        {
-            var plane = dst.Slice(p * h * w, h * w);
-            var inPlane = src.Slice(p * ph * pw, ph * pw);
-            for (int i = 0; i < ph; i++)
-            {
-                var line = plane.Slice(rows[i] * w, w);
-                var inLine = inPlane.Slice(i * pw, pw);
-                for (int j = 0; j < pw; j++) line[cols[j]] += inLine[j];
-            }
-        }
-    }
 }
