@@ -9,6 +9,8 @@ is reported. The workloads mirror benchmarks/Autograd.Benchmarks/Workloads.cs:
   softmax                1797x64 full batch, Linear(64, 10), CrossEntropyLoss, SGD(lr=0.1)
   mlp                    784-512-512-10 ReLU MLP, batch 1024, CrossEntropyLoss, Adam(lr=1e-3)
   sigmoid                torch.sigmoid over 1M float32 elements (a new result each call)
+  lenet                  Conv2d(1,6,5) ReLU MaxPool2d(2) Conv2d(6,16,5) ReLU MaxPool2d(2) Linear 256-120-84-10,
+                         batch 64 of 1x28x28, CrossEntropyLoss, SGD(lr=0.01, momentum=0.9)
   lstm                   nn.LSTM(32, 128) over a (50, 16, 32) sequence, Linear(128, 10) on the last
                          output, CrossEntropyLoss, SGD(lr=0.1)
 A training step is forward, loss, zero_grad, backward, step on the same batch every time.
@@ -106,6 +108,20 @@ def lstm():
     return training_step(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), x, y)
 
 
+def lenet():
+    torch.manual_seed(7)
+    x = torch.randn(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(256, 120), torch.nn.ReLU(),
+        torch.nn.Linear(120, 84), torch.nn.ReLU(),
+        torch.nn.Linear(84, 10))
+    return training_step(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9), x, y)
+
+
 WORKLOADS = {
     "matmul256": lambda: matmul(256),
     "matmul1024": lambda: matmul(1024),
@@ -114,6 +130,7 @@ WORKLOADS = {
     "mlp": mlp,
     "sigmoid": sigmoid,
     "lstm": lstm,
+    "lenet": lenet,
 }
 FLOPS = {"matmul256": 2.0 * 256 ** 3, "matmul1024": 2.0 * 1024 ** 3}
 

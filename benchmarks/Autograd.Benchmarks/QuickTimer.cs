@@ -24,6 +24,7 @@ public static class QuickTimer
             ("mlp", () => TrainingWorkload.Mlp().Step),
             ("rnn", () => TrainingWorkload.Rnn().Step),
             ("lstm", () => TrainingWorkload.Lstm().Step),
+            ("lenet", () => TrainingWorkload.LeNet().Step),
             ("sigmoid", () => { var b = new SigmoidBenchmarks(); b.Setup(); return () => b.Sigmoid(); }),
             ("sigmoid_disposed", () => { var b = new SigmoidBenchmarks(); b.Setup(); return b.SigmoidDisposed; }),
             ("matmul1024", () => { var b = new MatMulBenchmarks { N = 1024 }; b.Setup(); return b.Sgemm; }),

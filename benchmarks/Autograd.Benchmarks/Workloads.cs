@@ -93,6 +93,27 @@ public sealed class TrainingWorkload
         return new TrainingWorkload("lstm", new LstmClassifier(32, 128, 10, g), loss.Forward, p => new SGD(p, lr: 0.1), x, y);
     }
 
+    /// <summary>
+    /// The LeNet-style step of issue 15, as <c>tools/bench_torch.py lenet</c>: Conv2d(1, 6, 5), ReLU,
+    /// MaxPool2d(2), Conv2d(6, 16, 5), ReLU, MaxPool2d(2), Linear 256-120-84-10 with ReLUs, on 64
+    /// inputs of 1x28x28, CrossEntropyLoss, SGD(lr 0.01, momentum 0.9).
+    /// </summary>
+    public static TrainingWorkload LeNet()
+    {
+        var g = new Generator(7);
+        var x = Tensor.Randn([64, 1, 28, 28], g);
+        var y = Tensor.RandInt(0, 10, [64], g);
+        var model = new Sequential(
+            new Conv2d(1, 6, 5, generator: g), new ReLU(), new MaxPool2d(2),
+            new Conv2d(6, 16, 5, generator: g), new ReLU(), new MaxPool2d(2),
+            new Flatten(),
+            new Linear(256, 120, generator: g), new ReLU(),
+            new Linear(120, 84, generator: g), new ReLU(),
+            new Linear(84, 10, generator: g));
+        var loss = new CrossEntropyLoss();
+        return new TrainingWorkload("lenet", model, loss.Forward, p => new SGD(p, lr: 0.01, momentum: 0.9), x, y);
+    }
+
     /// <summary>One training step: forward, loss, ZeroGrad, Backward, Step.</summary>
     public void Step()
     {
