@@ -54,5 +54,5 @@ internal struct ActivationRecycling
     /// keep its input, so it is not here.
     /// </summary>
     internal static bool KeepsNoTensors(Module module)
-        => module is Linear or Conv1d or Conv2d or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Flatten or Identity;
+        => module is Linear or Conv1d or Conv2d or BatchNorm1d or BatchNorm2d or LayerNorm or GroupNorm or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Flatten or Identity;
 }

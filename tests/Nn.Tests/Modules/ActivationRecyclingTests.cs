@@ -13,7 +13,7 @@ namespace Autograd.Nn.Tests.Modules;
 public sealed class ActivationRecyclingTests
 {
     private static readonly Type[] BuiltInLayers =
-        [typeof(Linear), typeof(Conv1d), typeof(Conv2d), typeof(Embedding), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(Softmax), typeof(LogSoftmax), typeof(Dropout), typeof(Flatten), typeof(Identity)];
+        [typeof(Linear), typeof(Conv1d), typeof(Conv2d), typeof(BatchNorm1d), typeof(BatchNorm2d), typeof(LayerNorm), typeof(GroupNorm), typeof(Embedding), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(Softmax), typeof(LogSoftmax), typeof(Dropout), typeof(Flatten), typeof(Identity)];
 
     // Containers pass their children's tensors on, so what they return may have been kept.
     // Two-input modules (the recurrent cells and layers) are never links of a Sequential, which refuses them.
@@ -36,7 +36,7 @@ public sealed class ActivationRecyclingTests
     {
         Module[] layers =
         [
-            new Linear(2, 3, generator: new Generator(1)), new Conv1d(2, 2, 3, generator: new Generator(1)), new Conv2d(2, 2, 3, generator: new Generator(1)), new Embedding(4, 2, generator: new Generator(1)), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(1), new LogSoftmax(1),
+            new Linear(2, 3, generator: new Generator(1)), new Conv1d(2, 2, 3, generator: new Generator(1)), new Conv2d(2, 2, 3, generator: new Generator(1)), new BatchNorm1d(2), new BatchNorm2d(2), new LayerNorm(3), new GroupNorm(1, 2), new Embedding(4, 2, generator: new Generator(1)), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(1), new LogSoftmax(1),
             new Dropout(), new Flatten(), new Identity(),
         ];
         foreach (var layer in layers) ActivationRecycling.KeepsNoTensors(layer).ShouldBeTrue(layer.GetType().Name);
