@@ -19,6 +19,8 @@ namespace Autograd.Nn;
 /// <item>the built-in layers are sealed and keep no reference to the tensors they are given or
 /// return beyond what their recorded graph holds, and the graph's holds keep the array out of
 /// the pool until the graph is freed;</item>
+/// <item>the normalisation layers keep buffers (running statistics) and update them in place, but
+/// those are their own tensors, never an activation: they are on the list like the others;</item>
 /// <item>a built-in layer's output that is a view of its input (<see cref="Flatten"/>) shares the
 /// input's storage, whose holds keep the array until the view is disposed too.</item>
 /// </list>

@@ -303,4 +303,30 @@ public sealed class NormalizationTests
         new GroupNorm(2, 6).ToString().ShouldBe(expected["gn"]);
         new GroupNorm(3, 6, eps: 1e-3, affine: false).ToString().ShouldBe(expected["gn_options"]);
     }
+
+    /// <summary>In a chain the activations around a batch norm are recycled (ActivationRecycling); the results must not change.</summary>
+    [Test]
+    public void InASequential_RecycledActivations_GiveTheSameValuesAndGradients()
+    {
+        Sequential Make() => new(new Conv2d(1, 2, 3, generator: new Generator(5)), new BatchNorm2d(2), new ReLU(), new Flatten(), new Linear(8, 2, generator: new Generator(6)), new LayerNorm(2));
+        var x = Tensor.Randn([3, 1, 4, 4], new Generator(7));
+        var coeff = Tensor.FromArray(new float[] { 1f, -0.25f }, 1, 2); // a plain sum of a layer norm's outputs has zero gradient
+        var chain = Make();
+        var manual = Make();
+        for (int step = 0; step < 2; step++)
+        {
+            chain.ZeroGrad();
+            manual.ZeroGrad();
+            (chain.Forward(x) * coeff).Sum().Backward();
+            Tensor h = x;
+            foreach (var layer in manual.Children()) h = layer.Forward(h);
+            (h * coeff).Sum().Backward();
+        }
+        var a = chain.NamedParameters().ToList();
+        var b = manual.NamedParameters().ToList();
+        for (int i = 0; i < a.Count; i++) ModuleFixtures.AssertBitwiseEqual(a[i].Parameter.Grad!, b[i].Parameter.Grad!, a[i].Name);
+        var sa = chain.StateDict();
+        var sb = manual.StateDict();
+        ModuleFixtures.AssertBitwiseEqual(sa["1.running_var"], sb["1.running_var"], "running_var");
+    }
 }
