@@ -95,7 +95,7 @@ public static partial class Functional
             return y;
         }
 
-        /// <summary>PyTorch's update: running = momentum·batch + (1 − momentum)·running in double, the variance unbiased (var_sum / (M − 1)); in place, with a version bump.</summary>
+        /// <summary>PyTorch's update: running = momentum·batch + (1 − momentum)·running, the variance unbiased (var_sum / (M − 1)), rounded as PyTorch's CPU code; in place, with a version bump.</summary>
         public void UpdateRunningStats(Tensor runningMean, Tensor runningVar, double momentum, long count)
         {
             DTypeDispatch.RunFloat(runningMean.DType, new RunningStatsCall(_mean, _varSum, runningMean, runningVar, momentum, count));
@@ -194,11 +194,18 @@ public static partial class Functional
             var varSumT = varSum.Buffer<T>();
             var rm = runningMean.Buffer<T>();
             var rv = runningVar.Buffer<T>();
+            // PyTorch rounds momentum to T first; the mean update is all in T, the variance's first
+            // product in double (the unbiased variance is held in double there), the second in T.
+            T m = T.CreateTruncating(momentum);
+            T keep = T.One - m;
             for (int ch = 0; ch < rm.Length; ch++)
             {
-                rm[ch] = T.CreateTruncating(momentum * double.CreateTruncating(meanT[ch]) + (1 - momentum) * double.CreateTruncating(rm[ch]));
+                T newPart = m * meanT[ch];
+                T oldPart = keep * rm[ch];
+                rm[ch] = newPart + oldPart;
                 T unbiased = varSumT[ch] / T.CreateTruncating((double)(count - 1));
-                rv[ch] = T.CreateTruncating(momentum * double.CreateTruncating(unbiased) + (1 - momentum) * double.CreateTruncating(rv[ch]));
+                T oldVar = keep * rv[ch];
+                rv[ch] = T.CreateTruncating(double.CreateTruncating(m) * double.CreateTruncating(unbiased) + double.CreateTruncating(oldVar));
             }
         }
     }

@@ -7,7 +7,8 @@ namespace Autograd.Nn;
 /// CPU rounding (aten/src/ATen/native/cpu/batch_norm_kernel.cpp, contiguous path): sums are
 /// accumulated in double in a fixed order (n, then l), the mean is rounded to the element type
 /// before it is used, and the per-channel scale α = invstd·γ and shift β = b − mean·α are formed in
-/// the element type, so y = x·α + β. Every loop is sequential, so the bits are the same on every CPU.
+/// the element type, β = fma(−mean, α, b) and y = fma(x, α, β) as GCC contracts PyTorch's AVX2
+/// kernel. Every loop is sequential, so the bits are the same on every CPU.
 /// </summary>
 internal static class NormalizationKernels
 {
@@ -43,7 +44,7 @@ internal static class NormalizationKernels
         }
     }
 
-    /// <summary>y[n, c, l] = x[n, c, l]·α[c] + β[c], α = invstd·γ, β = b − mean·α, each rounded to T.</summary>
+    /// <summary>y[n, c, l] = x[n, c, l]·α[c] + β[c] (one rounding), α = invstd·γ, β = b − mean·α (one rounding), in T.</summary>
     public static void Transform<T>(ReadOnlySpan<T> x, int n, int c, int l, ReadOnlySpan<T> mean, ReadOnlySpan<T> invstd,
         ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -51,8 +52,7 @@ internal static class NormalizationKernels
         for (int ch = 0; ch < c; ch++)
         {
             T alpha = invstd[ch] * weight[ch];
-            T shift = mean[ch] * alpha;
-            T beta = bias[ch] - shift;
+            T beta = T.FusedMultiplyAdd(-mean[ch], alpha, bias[ch]);
             for (int b = 0; b < n; b++)
             {
                 int start = (b * c + ch) * l;
@@ -60,8 +60,7 @@ internal static class NormalizationKernels
                 var dst = y.Slice(start, l);
                 for (int i = 0; i < src.Length; i++)
                 {
-                    T scaled = src[i] * alpha;
-                    dst[i] = scaled + beta;
+                    dst[i] = T.FusedMultiplyAdd(src[i], alpha, beta);
                 }
             }
         }
