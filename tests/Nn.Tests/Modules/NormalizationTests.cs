@@ -141,6 +141,44 @@ public sealed class NormalizationTests
         CheckComposed(c, (x, w, b) => F.GroupNorm(x, c.GetProperty("groups").GetInt32(), w, b, c.GetProperty("eps").GetDouble()));
     }
 
+    /// <summary>The modules run their functional forms with their own parameters (PyTorch's init: ones and zeros).</summary>
+    [TestCaseSource(nameof(LayerNormCases))]
+    public void LayerNormModule_WithTheFixtureParameters_MatchesPyTorch(string name)
+    {
+        var c = Case("layernorm", name);
+        int[] shape = c.GetProperty("normalized_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        bool affine = c.GetProperty("weight").ValueKind != JsonValueKind.Null;
+        var x = T(c.GetProperty("x"));
+        var m = new LayerNorm(shape, c.GetProperty("eps").GetDouble(), affine, x.DType);
+        if (affine)
+        {
+            m.Weight!.ToArray<double>().ShouldAllBe(v => v == 1);
+            m.Bias!.ToArray<double>().ShouldAllBe(v => v == 0);
+            using var _ = Tape.NoGrad();
+            m.Weight.CopyFrom(T(c.GetProperty("weight")));
+            m.Bias.CopyFrom(T(c.GetProperty("bias")));
+        }
+        AssertClose(m.Forward(x), T(c.GetProperty("y")), ForwardUlps, "y");
+    }
+
+    [TestCaseSource(nameof(GroupNormCases))]
+    public void GroupNormModule_WithTheFixtureParameters_MatchesPyTorch(string name)
+    {
+        var c = Case("groupnorm", name);
+        bool affine = c.GetProperty("weight").ValueKind != JsonValueKind.Null;
+        var x = T(c.GetProperty("x"));
+        var m = new GroupNorm(c.GetProperty("groups").GetInt32(), x.Shape[1], c.GetProperty("eps").GetDouble(), affine, x.DType);
+        if (affine)
+        {
+            m.Weight!.ToArray<double>().ShouldAllBe(v => v == 1);
+            m.Bias!.ToArray<double>().ShouldAllBe(v => v == 0);
+            using var _ = Tape.NoGrad();
+            m.Weight.CopyFrom(T(c.GetProperty("weight")));
+            m.Bias.CopyFrom(T(c.GetProperty("bias")));
+        }
+        AssertClose(m.Forward(x), T(c.GetProperty("y")), ForwardUlps, "y");
+    }
+
     private static void CheckComposed(JsonElement c, Func<Tensor, Tensor?, Tensor?, Tensor> f)
     {
         var x = T(c.GetProperty("x"));
