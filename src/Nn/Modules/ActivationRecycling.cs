@@ -19,6 +19,8 @@ namespace Autograd.Nn;
 /// <item>the built-in layers are sealed and keep no reference to the tensors they are given or
 /// return beyond what their recorded graph holds, and the graph's holds keep the array out of
 /// the pool until the graph is freed;</item>
+/// <item>the normalisation layers keep buffers (running statistics) and update them in place, but
+/// those are their own tensors, never an activation: they are on the list like the others;</item>
 /// <item>a built-in layer's output that is a view of its input (<see cref="Flatten"/>) shares the
 /// input's storage, whose holds keep the array until the view is disposed too.</item>
 /// </list>
@@ -54,5 +56,9 @@ internal struct ActivationRecycling
     /// keep its input, so it is not here.
     /// </summary>
     internal static bool KeepsNoTensors(Module module)
+<<<<<<< HEAD
         => module is Linear or Conv1d or Conv2d or MaxPool1d or MaxPool2d or AvgPool1d or AvgPool2d or AdaptiveAvgPool2d or AdaptiveMaxPool2d or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Dropout2d or Flatten or Identity;
+=======
+        => module is Linear or Conv1d or Conv2d or BatchNorm1d or BatchNorm2d or LayerNorm or GroupNorm or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Flatten or Identity;
+>>>>>>> norm15
 }
