@@ -56,9 +56,6 @@ internal struct ActivationRecycling
     /// keep its input, so it is not here.
     /// </summary>
     internal static bool KeepsNoTensors(Module module)
-<<<<<<< HEAD
-        => module is Linear or Conv1d or Conv2d or MaxPool1d or MaxPool2d or AvgPool1d or AvgPool2d or AdaptiveAvgPool2d or AdaptiveMaxPool2d or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Dropout2d or Flatten or Identity;
-=======
-        => module is Linear or Conv1d or Conv2d or BatchNorm1d or BatchNorm2d or LayerNorm or GroupNorm or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Flatten or Identity;
->>>>>>> norm15
+        => module is Linear or Conv1d or Conv2d or MaxPool1d or MaxPool2d or AvgPool1d or AvgPool2d or AdaptiveAvgPool2d or AdaptiveMaxPool2d
+            or BatchNorm1d or BatchNorm2d or LayerNorm or GroupNorm or Embedding or Sigmoid or Tanh or ReLU or Softmax or LogSoftmax or Dropout or Dropout2d or Flatten or Identity;
 }

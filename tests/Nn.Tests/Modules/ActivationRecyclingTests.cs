@@ -13,11 +13,7 @@ namespace Autograd.Nn.Tests.Modules;
 public sealed class ActivationRecyclingTests
 {
     private static readonly Type[] BuiltInLayers =
-<<<<<<< HEAD
-        [typeof(Linear), typeof(Conv1d), typeof(Conv2d), typeof(MaxPool1d), typeof(MaxPool2d), typeof(AvgPool1d), typeof(AvgPool2d), typeof(AdaptiveAvgPool2d), typeof(AdaptiveMaxPool2d), typeof(Embedding), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(Softmax), typeof(LogSoftmax), typeof(Dropout), typeof(Dropout2d), typeof(Flatten), typeof(Identity)];
-=======
-        [typeof(Linear), typeof(Conv1d), typeof(Conv2d), typeof(BatchNorm1d), typeof(BatchNorm2d), typeof(LayerNorm), typeof(GroupNorm), typeof(Embedding), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(Softmax), typeof(LogSoftmax), typeof(Dropout), typeof(Flatten), typeof(Identity)];
->>>>>>> norm15
+        [typeof(Linear), typeof(Conv1d), typeof(Conv2d), typeof(MaxPool1d), typeof(MaxPool2d), typeof(AvgPool1d), typeof(AvgPool2d), typeof(AdaptiveAvgPool2d), typeof(AdaptiveMaxPool2d), typeof(BatchNorm1d), typeof(BatchNorm2d), typeof(LayerNorm), typeof(GroupNorm), typeof(Embedding), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(Softmax), typeof(LogSoftmax), typeof(Dropout), typeof(Dropout2d), typeof(Flatten), typeof(Identity)];
 
     // Containers pass their children's tensors on, so what they return may have been kept.
     // Two-input modules (the recurrent cells and layers) are never links of a Sequential, which refuses them.
@@ -40,13 +36,8 @@ public sealed class ActivationRecyclingTests
     {
         Module[] layers =
         [
-<<<<<<< HEAD
-            new Linear(2, 3, generator: new Generator(1)), new Conv1d(2, 2, 3, generator: new Generator(1)), new Conv2d(2, 2, 3, generator: new Generator(1)), new MaxPool1d(2), new MaxPool2d(2), new AvgPool1d(2), new AvgPool2d(2), new AdaptiveAvgPool2d(1), new AdaptiveMaxPool2d(1), new Embedding(4, 2, generator: new Generator(1)), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(1), new LogSoftmax(1),
+            new Linear(2, 3, generator: new Generator(1)), new Conv1d(2, 2, 3, generator: new Generator(1)), new Conv2d(2, 2, 3, generator: new Generator(1)), new MaxPool1d(2), new MaxPool2d(2), new AvgPool1d(2), new AvgPool2d(2), new AdaptiveAvgPool2d(1), new AdaptiveMaxPool2d(1), new BatchNorm1d(2), new BatchNorm2d(2), new LayerNorm(3), new GroupNorm(1, 2), new Embedding(4, 2, generator: new Generator(1)), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(1), new LogSoftmax(1),
             new Dropout(), new Dropout2d(), new Flatten(), new Identity(),
-=======
-            new Linear(2, 3, generator: new Generator(1)), new Conv1d(2, 2, 3, generator: new Generator(1)), new Conv2d(2, 2, 3, generator: new Generator(1)), new BatchNorm1d(2), new BatchNorm2d(2), new LayerNorm(3), new GroupNorm(1, 2), new Embedding(4, 2, generator: new Generator(1)), new Sigmoid(), new Tanh(), new ReLU(), new Softmax(1), new LogSoftmax(1),
-            new Dropout(), new Flatten(), new Identity(),
->>>>>>> norm15
         ];
         foreach (var layer in layers) ActivationRecycling.KeepsNoTensors(layer).ShouldBeTrue(layer.GetType().Name);
         ActivationRecycling.KeepsNoTensors(new Sequential()).ShouldBeFalse();
