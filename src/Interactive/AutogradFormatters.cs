@@ -90,29 +90,21 @@ public static class AutogradFormatters
             sb.Append("<tr><td>").Append(step.Index.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(WebUtility.HtmlEncode(step.Op))
               .Append("</td><td>").Append(WebUtility.HtmlEncode(step.Rule)).Append("</td><td>");
             sb.Append(WebUtility.HtmlEncode(step.Contributions.Count > 1
-                ? string.Join(" + ", step.Contributions.Select(Short)) + " = " + Short(step.Gradient)
-                : Short(step.Gradient)));
+                ? string.Join(" + ", step.Contributions.Select(t => BackwardTrace.Show(t))) + " = " + BackwardTrace.Show(step.Gradient)
+                : BackwardTrace.Show(step.Gradient)));
             sb.Append("</td><td>");
             for (int i = 0; i < step.InputGradients.Count; i++)
             {
                 if (step.InputGradients[i] is not Tensor g) continue;
-                sb.Append(WebUtility.HtmlEncode($"{step.InputNames[i]}: {Short(g)}")).Append("<br/>");
+                sb.Append(WebUtility.HtmlEncode($"{step.InputNames[i]}: {BackwardTrace.Show(g)}")).Append("<br/>");
             }
             sb.Append("</td></tr>");
         }
         foreach (var (leaf, g) in trace.Leaves)
             sb.Append("<tr><td></td><td>leaf</td><td colspan=\"2\">").Append(WebUtility.HtmlEncode(leaf.Name ?? "leaf"))
-              .Append("</td><td>").Append(WebUtility.HtmlEncode(Short(g))).Append("</td></tr>");
+              .Append("</td><td>").Append(WebUtility.HtmlEncode(BackwardTrace.Show(g))).Append("</td></tr>");
         sb.Append("</table>");
         return sb.ToString();
-    }
-
-    private static string Short(Tensor t)
-    {
-        double[] v = t.ToArray<double>();
-        string F(double x) => x.ToString("G5", CultureInfo.InvariantCulture);
-        if (v.Length <= MaxShown) return t.Rank == 0 ? F(v[0]) : "[" + string.Join(", ", v.Select(F)) + "]";
-        return $"({string.Join(", ", t.Shape.ToArray())}) mean {F(v.Average())}, max |·| {F(v.Max(Math.Abs))}";
     }
 
     private static string Format(double value, DType dtype)

@@ -1,6 +1,3 @@
-using System.Numerics;
-using Autograd.Kernels;
-
 namespace Autograd.Nn;
 
 /// <summary>Channel-wise dropout: <see cref="Dropout2d"/>.</summary>
@@ -29,16 +26,6 @@ public static partial class Functional
         if (input.Rank < 2)
             throw new ArgumentException($"Dropout2d: channel-wise dropout needs at least 2 dimensions (N, C, ...), got shape {Shapes.Format(input.Dims)}.", nameof(input));
         if (!training || p == 0 || input.NumberOfElements == 0) return input;
-        if (p == 1) return input * Tensor.Scalar(0, input.DType);
-
-        int[] maskDims = [input.Dims[0], input.Dims[1], .. Enumerable.Repeat(1, input.Rank - 2)];
-        var mask = Tensor.Zeroed(maskDims, input.DType);
-        double keep = 1 - p;
-        (generator ?? Generator.Default).Locked(g =>
-        {
-            DTypeDispatch.RunFloat(mask.DType, new DropoutMaskCall(g, keep, mask));
-            return 0;
-        });
-        return input * mask;
+        return MaskedDropout(input, [input.Dims[0], input.Dims[1], .. Enumerable.Repeat(1, input.Rank - 2)], p, generator);
     }
 }

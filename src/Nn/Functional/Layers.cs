@@ -181,9 +181,18 @@ public static partial class Functional
         CheckDropoutProbability(p);
         input.RequireFloat("Dropout");
         if (!training || p == 0 || input.NumberOfElements == 0) return input;
-        if (p == 1) return input * Tensor.Scalar(0, input.DType);
+        return MaskedDropout(input, (int[])input.Dims.Clone(), p, generator);
+    }
 
-        var mask = Tensor.Zeroed((int[])input.Dims.Clone(), input.DType);
+    /// <summary>
+    /// y = x · m, m of shape <paramref name="maskDims"/> (broadcast to the input): each element of m
+    /// is 0 with probability p, else 1 / (1 - p), drawn in order from the generator. The one body of
+    /// <see cref="Dropout"/> (a mask of the input's shape) and <see cref="Dropout2d"/> (one per channel).
+    /// </summary>
+    internal static Tensor MaskedDropout(Tensor input, int[] maskDims, double p, Generator? generator)
+    {
+        if (p == 1) return input * Tensor.Scalar(0, input.DType);
+        var mask = Tensor.Zeroed(maskDims, input.DType);
         double keep = 1 - p;
         (generator ?? Generator.Default).Locked(g =>
         {
