@@ -446,13 +446,23 @@ public sealed class MatMulKernelTests
             MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, KernelWidth.Current, threads: 1);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        // The packing buffers come from ArrayPool<T>.Shared, which may drop its buffers when a
+        // full collection runs (another test's garbage, on a loaded 2-core CI machine did once),
+        // so one round can refill the pool. A kernel that allocates per call allocates in every
+        // round: the quietest of three rounds must allocate nothing.
+        long quietest = long.MaxValue;
+        for (int round = 0; round < 3 && quietest != 0; round++)
         {
-            MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, KernelWidth.Current, threads: 1);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                MatMulKernel.Gemm(transA, transB, m, n, k, a, b, c, false, KernelWidth.Current, threads: 1);
+            }
+
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0L);
+        quietest.ShouldBe(0L);
     }
 
     [Test]
