@@ -112,6 +112,12 @@ public static class KernelTimings
             ("rnn dWih GT.x 64x16x16", true, false, 64, 16, 16),
             ("rnn dWhh GT.h 64x64x16", true, false, 64, 64, 16),
             ("rnn dh G.Whh 16x64x64", false, false, 16, 64, 64),
+            ("lstm h.WhhT 16x512x128", false, true, 16, 512, 128),
+            ("lstm dh G.Whh 16x128x512", false, false, 16, 128, 512),
+            ("lstm dWhh GT.h 512x128x16", true, false, 512, 128, 16),
+            ("lstm x.WihT 800x512x32", false, true, 800, 512, 32),
+            ("lstm dx G.Wih 800x32x512", false, false, 800, 32, 512),
+            ("lstm dWih GT.x 512x32x800", true, false, 512, 32, 800),
         };
         if (Environment.GetEnvironmentVariable("AUTOGRAD_GEMM_FILTER") is { } filter) shapes = shapes.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
         foreach (var (name, ta, tb, m, n, k) in shapes)

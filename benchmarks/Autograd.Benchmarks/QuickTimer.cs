@@ -30,6 +30,7 @@ public static class QuickTimer
             ("matmul1024", () => { var b = new MatMulBenchmarks { N = 1024 }; b.Setup(); return b.Sgemm; }),
             ("matmul256", () => { var b = new MatMulBenchmarks { N = 256 }; b.Setup(); return b.Sgemm; }),
         };
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_THREADS") is { } threads) Threading.NumThreads = int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture);
         Console.WriteLine($"# {Machine.Describe()}");
         if (Environment.GetEnvironmentVariable("AUTOGRAD_LOOP_SECONDS") is { } loop)
         {
@@ -61,7 +62,9 @@ public static class QuickTimer
     public static (double Median, double Min, double Cpu) Measure(Action action, double seconds)
     {
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < Math.Max(1.0, seconds / 4)) action(); // past tiered JIT's recompilation
+        // Past tiered JIT's recompilation: on 2 cores the LSTM step still ran tier-0 code 2.5 s in
+        // (AUTOGRAD_TIMELINE shows it), so the warm-up is 3 s.
+        while (sw.Elapsed.TotalSeconds < Math.Max(3.0, seconds / 4)) action();
         var times = new List<double>();
         var cpu = new List<double>();
         sw.Restart();
@@ -72,6 +75,12 @@ public static class QuickTimer
             action();
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
             cpu.Add(ThreadCpuMicroseconds() - c0);
+        }
+        if (Environment.GetEnvironmentVariable("AUTOGRAD_TIMELINE") is not null)
+        {
+            // The calls in order, in tenths: does the time drift (tiered JIT, GC) or jump between modes?
+            int tenth = Math.Max(1, times.Count / 10);
+            Console.WriteLine("  timeline (median of each tenth, us): " + string.Join(" ", times.Chunk(tenth).Select(c => c.Order().ElementAt(c.Length / 2).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))));
         }
         times.Sort();
         cpu.Sort();
