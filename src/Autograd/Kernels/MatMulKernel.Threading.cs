@@ -144,7 +144,14 @@ internal static unsafe partial class MatMulKernel
 
             public bool TryAssign(ForkJoin work)
             {
-                if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
+                if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+                {
+                    // Usually the helper is just leaving this caller's previous job, whose last item
+                    // the caller took itself (back-to-back kernels such as an LSTM's steps): a moment's
+                    // wait beats handing the job to a thread-pool worker that has to be woken.
+                    for (int i = 0; i < 64 && Volatile.Read(ref busy) != 0; i++) Thread.SpinWait(8);
+                    if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
+                }
                 Interlocked.Exchange(ref job, work); // a full fence: the read of sleeping below cannot move before it
                 if (Volatile.Read(ref sleeping) == 1) wake.Release();
                 return true;

@@ -5,8 +5,8 @@ using Autograd.Kernels;
 namespace Autograd.Nn;
 
 /// <summary>
-/// One LSTM step's elementwise work, fused over rows of N × hidden, for the layer op
-/// (<c>RecurrentLayerFunction</c>) outside <c>createGraph</c>. Each element goes through the same
+/// One LSTM step's elementwise work for a range of hidden units of one row, for the layer's fused
+/// path (<see cref="LstmSequence"/>, used by <c>RecurrentLayerFunction</c> outside <c>createGraph</c>). Each element goes through the same
 /// IEEE operations in the same order as the cell's ops (<c>RecurrentSteps.Lstm</c>) and their
 /// autograd derivatives, with the same Sleef sigmoid and tanh, so the fused and the recorded
 /// paths agree bit for bit (RecurrentModuleTests checks it); what it saves is the dozen
@@ -15,64 +15,55 @@ namespace Autograd.Nn;
 internal static class LstmKernels
 {
     /// <summary>
-    /// gates = hg + gi, then i, f, o = σ(·) and g = tanh(·) into <paramref name="act"/> (N, 4·hidden,
-    /// rows [i f g o]); c = f c_prev + i g; tc = tanh(c); h = o tc.
+    /// One row's units [start, start + count): <paramref name="a"/> is the row's (4·hidden) gate
+    /// pre-activations [i f g o], activated in place (i, f, o = σ, g = tanh); then c = f c_prev + i g,
+    /// tc = tanh(c), h = o tc for those units (<paramref name="cPrev"/>, <paramref name="c"/>,
+    /// <paramref name="tc"/>, <paramref name="h"/> are the units' slices).
     /// </summary>
-    public static void Forward<T>(ReadOnlySpan<T> hg, ReadOnlySpan<T> gi, ReadOnlySpan<T> cPrev, Span<T> act, Span<T> c, Span<T> tc, Span<T> h, int rows, int hidden)
+    public static void ActivateAndUpdate<T>(Span<T> a, int start, int count, int hidden, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tc, Span<T> h)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int g4 = 4 * hidden;
-        Span<T> product = hidden <= 512 ? stackalloc T[hidden] : new T[hidden];
-        for (int n = 0; n < rows; n++)
+        Span<T> i = a.Slice(start, count), f = a.Slice(hidden + start, count), g = a.Slice(2 * hidden + start, count), o = a.Slice(3 * hidden + start, count);
+        Sigmoid(i);
+        Sigmoid(f);
+        Tanh(g);
+        Sigmoid(o);
+        for (int k = 0; k < count; k++)
         {
-            var a = act.Slice(n * g4, g4);
-            for (int k = 0; k < g4; k++) a[k] = hg[n * g4 + k] + gi[n * g4 + k];   // linear_hh(h).add_(gi)
-            Sigmoid(a[..(2 * hidden)]);                                            // i, f
-            Tanh(a.Slice(2 * hidden, hidden));                                     // g
-            Sigmoid(a.Slice(3 * hidden, hidden));                                  // o
-            Span<T> i = a[..hidden], f = a.Slice(hidden, hidden), g = a.Slice(2 * hidden, hidden), o = a.Slice(3 * hidden, hidden);
-            var cRow = c.Slice(n * hidden, hidden);
-            var cp = cPrev.Slice(n * hidden, hidden);
-            for (int k = 0; k < hidden; k++)
-            {
-                product[k] = i[k] * g[k];
-                cRow[k] = f[k] * cp[k] + product[k];                                   // (f * c) + (i * g): two rounded products, one sum
-            }
-            var tcRow = tc.Slice(n * hidden, hidden);
-            Tanh(cRow, tcRow);
-            var hRow = h.Slice(n * hidden, hidden);
-            for (int k = 0; k < hidden; k++) hRow[k] = o[k] * tcRow[k];
+            T product = i[k] * g[k];
+            c[k] = f[k] * cPrev[k] + product;                                         // (f * c) + (i * g): two rounded products, one sum
         }
+        Tanh(c, tc);
+        for (int k = 0; k < count; k++) h[k] = o[k] * tc[k];
     }
 
     /// <summary>
-    /// The step's backward from dh (the gradient reaching h) and dcNext (reaching c from later):
-    /// the gates' gradient dGates (N, 4·hidden, [di df dg do] before the activations) and the
-    /// gradient reaching c_prev, as autograd composes the cell's derivatives:
+    /// One row's backward for units [start, start + count), from dh (the gradient reaching h) and
+    /// dcNext (reaching c from later): the gates' gradient before the activations, into the row's
+    /// (4·hidden) <paramref name="dGates"/> [di df dg do] and into <paramref name="dGatesPart"/>
+    /// (4·count, the units' gates side by side), and the gradient reaching c_prev, as autograd
+    /// composes the cell's derivatives:
     /// do = dh tc; dc = (dh o)(1 - tc²) + dcNext; di = dc g; df = dc c_prev; dg = dc i;
     /// σ' = (d (1 - s)) s; tanh' = d (1 - t²); dc_prev = dc f.
+    /// <paramref name="dcPrev"/> may be <paramref name="dcNext"/> itself.
     /// </summary>
-    public static void Backward<T>(ReadOnlySpan<T> dh, ReadOnlySpan<T> dcNext, ReadOnlySpan<T> act, ReadOnlySpan<T> tc, ReadOnlySpan<T> cPrev,
-        Span<T> dGates, Span<T> dcPrev, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void BackwardUnits<T>(ReadOnlySpan<T> dh, ReadOnlySpan<T> dcNext, ReadOnlySpan<T> act, ReadOnlySpan<T> tc, ReadOnlySpan<T> cPrev,
+        int start, int count, int hidden, Span<T> dGates, Span<T> dGatesPart, Span<T> dcPrev) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int g4 = 4 * hidden;
         T one = T.One;
-        for (int n = 0; n < rows; n++)
+        for (int k = 0; k < count; k++)
         {
-            var a = act.Slice(n * g4, g4);
-            var d = dGates.Slice(n * g4, g4);
-            for (int k = 0; k < hidden; k++)
-            {
-                int e = n * hidden + k;
-                T i = a[k], f = a[hidden + k], g = a[2 * hidden + k], o = a[3 * hidden + k], t = tc[e];
-                T dO = dh[e] * t;
-                T dC = (dh[e] * o) * (one - t * t) + dcNext[e];
-                dcPrev[e] = dC * f;
-                d[k] = (dC * g) * (one - i) * i;
-                d[hidden + k] = (dC * cPrev[e]) * (one - f) * f;
-                d[2 * hidden + k] = (dC * i) * (one - g * g);
-                d[3 * hidden + k] = dO * (one - o) * o;
-            }
+            int u = start + k;
+            T i = act[u], f = act[hidden + u], g = act[2 * hidden + u], o = act[3 * hidden + u], t = tc[k];
+            T dO = dh[k] * t;
+            T dC = (dh[k] * o) * (one - t * t) + dcNext[k];
+            dcPrev[k] = dC * f;
+            T di = (dC * g) * (one - i) * i;
+            T df = (dC * cPrev[k]) * (one - f) * f;
+            T dg = (dC * i) * (one - g * g);
+            T dOut = dO * (one - o) * o;
+            (dGates[u], dGates[hidden + u], dGates[2 * hidden + u], dGates[3 * hidden + u]) = (di, df, dg, dOut);
+            (dGatesPart[k], dGatesPart[count + k], dGatesPart[2 * count + k], dGatesPart[3 * count + k]) = (di, df, dg, dOut);
         }
     }
 

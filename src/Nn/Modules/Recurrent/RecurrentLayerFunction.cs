@@ -105,30 +105,47 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         return s;
     }
 
-    /// <summary>The LSTM's steps through <see cref="LstmKernels.Forward"/>: the same values as <see cref="Run"/>, never recorded.</summary>
+    /// <summary>The LSTM's steps through <see cref="LstmSequence.Forward"/>: the same values as <see cref="Run"/>, never recorded.</summary>
     private Steps RunLstmFused(IReadOnlyList<Tensor> inputs)
     {
-        var (gi, h, c, w) = (inputs[0], inputs[1], inputs[2], inputs[3]);
+        var (gi, h0, c0, w) = (inputs[0], inputs[1], inputs[2], inputs[3]);
         var b = _hasBias ? inputs[4] : null;
-        int length = gi.Dims[0], rows = h.Dims[0], hidden = h.Dims[1];
+        int length = gi.Dims[0], rows = h0.Dims[0], hidden = h0.Dims[1];
         var s = new Steps(length) { Act = new Tensor[length], TanhC = new Tensor[length] };
+        var c = new Tensor[length];
         for (int step = 0; step < length; step++)
         {
-            var hg = Functional.Linear(h, w, b);
-            var act = Tensor.Uninitialized([rows, 4 * hidden], gi.DType);
-            var c2 = Tensor.Uninitialized([rows, hidden], gi.DType);
-            var tc = Tensor.Uninitialized([rows, hidden], gi.DType);
-            var h2 = Tensor.Uninitialized([rows, hidden], gi.DType);
-            DTypeDispatch.RunFloat(gi.DType, new LstmForwardCall(hg, gi, TimeOf(step, length) * rows * 4 * hidden, c, act, c2, tc, h2, rows, hidden));
-            hg.Dispose(); // read only by the kernel: its array serves the next step
-            (s.HPrev[step], s.CPrev[step], s.Act[step], s.TanhC[step], s.H[step]) = (h, c, act, tc, h2);
-            (h, c) = (h2, c2);
-            // Only this op's backward reads these arrays (the result is a copy of h and the final c):
-            // they go back to the pool when the graph is freed, for the next step's forward.
-            foreach (var kept in new[] { act, tc, h2, c2 }) ReturnOnRelease(kept.Data);
+            s.Act[step] = Tensor.Uninitialized([rows, 4 * hidden], gi.DType);
+            s.TanhC[step] = Tensor.Uninitialized([rows, hidden], gi.DType);
+            s.H[step] = Tensor.Uninitialized([rows, hidden], gi.DType);
+            c[step] = Tensor.Uninitialized([rows, hidden], gi.DType);
         }
-        s.FinalC = c;
+        DTypeDispatch.RunFloat(gi.DType, new LstmForwardCall(gi, w, b, h0, c0, s.Act, c, s.TanhC, s.H, reverse));
+        for (int step = 0; step < length; step++)
+        {
+            (s.HPrev[step], s.CPrev[step]) = step == 0 ? (h0, c0) : (s.H[step - 1], c[step - 1]);
+            // Only this op's backward reads these arrays (the result is a copy of h and the final c):
+            // they go back to the pool when the graph is freed, for the next forward.
+            foreach (var kept in new[] { s.Act[step], s.TanhC[step], s.H[step], c[step] }) ReturnOnRelease(kept.Data);
+        }
+        s.FinalC = c[length - 1];
         return s;
+    }
+
+    /// <summary>The LSTM's backward through <see cref="LstmSequence.Backward"/>: the same bits as the unfused loop below.</summary>
+    private Tensor?[] BackwardLstmFused(Tensor gradOutput, Steps s)
+    {
+        var (h0, c0, w) = (SavedTensors[1], SavedTensors[2], SavedTensors[3]);
+        int length = s.H.Length, rows = h0.Dims[0], hidden = h0.Dims[1];
+        var dType = gradOutput.DType;
+        var dGates = new Tensor[length];
+        for (int t = 0; t < length; t++) dGates[t] = Tensor.Uninitialized([rows, 4 * hidden], dType);
+        var (dh0, dc0, dW) = (Tensor.Uninitialized([rows, hidden], dType), Tensor.Uninitialized([rows, hidden], dType), Tensor.Uninitialized([4 * hidden, hidden], dType));
+        var dB = _hasBias ? Tensor.Uninitialized([4 * hidden], dType) : null;
+        DTypeDispatch.RunFloat(dType, new LstmBackwardCall(gradOutput, w, h0, c0, s, dGates, dh0, dc0, dW, dB, reverse));
+        var dGi = Tensor.Stack(dGates);
+        foreach (var d in dGates) d.Dispose();
+        return _hasBias ? [dGi, dh0, dc0, dW, dB] : [dGi, dh0, dc0, dW];
     }
 
     protected override IReadOnlyList<Tensor?> Backward(Tensor gradOutput)
@@ -136,7 +153,7 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         // Under createGraph, replay the steps on the tape so the gradient below is a recorded
         // function of the inputs (the kept values are constants to the tape).
         var s = Tape.IsGradEnabled ? Run(SavedTensors) : _steps!;
-        bool fused = s.Act is not null;
+        if (s.Act is not null) return BackwardLstmFused(gradOutput, s);
         var w = SavedTensors[mode == RecurrentMode.Lstm ? 3 : 2];
         int length = s.H.Length;
         var dGi = new Tensor[length];
@@ -145,7 +162,6 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         // (every mode) and, for a GRU, directly through h' = (h - n) z + n.
         Tensor? dhLinear = null, dhDirect = null;
         Tensor? dc = mode == RecurrentMode.Lstm ? gradOutput.Select(0, length) : null;
-        Array? scratch = null;
         for (int step = length - 1; step >= 0; step--)
         {
             // PyTorch adds the output's gradient first, then the next step's (direct, then linear).
@@ -156,15 +172,6 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             Tensor dGates;
             switch (mode)
             {
-                case RecurrentMode.Lstm when fused:
-                {
-                    int rows = dh.Dims[0], hidden = dh.Dims[1];
-                    dGates = Tensor.Uninitialized([rows, 4 * hidden], dh.DType);
-                    var dcPrev = Tensor.Uninitialized([rows, hidden], dh.DType);
-                    DTypeDispatch.RunFloat(dh.DType, new LstmBackwardCall(dh, dc!, s.Act![step], s.TanhC![step], s.CPrev[step], dGates, dcPrev, rows, hidden));
-                    dc = dcPrev;
-                    break;
-                }
                 case RecurrentMode.Lstm:
                 {
                     var v = s.Lstm[step];
@@ -195,11 +202,9 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             // linear_hh's backward (addmm): dh = G W, dW = (hᵀ G)ᵀ = Gᵀ h, db = Σ_rows G; PyTorch adds the
             // steps' dW and db in the order the backward reaches them, the last step first.
             dhLinear = dGates.MatMul2D(w, transA: false, transB: false);
-            if (fused) dW = AccumulateWeightGradient(dW, dGates, s.HPrev[step], ref scratch);
-            else dW = Accumulate(dW, dGates.MatMul2D(s.HPrev[step], transA: true, transB: false));
+            dW = Accumulate(dW, dGates.MatMul2D(s.HPrev[step], transA: true, transB: false));
             if (_hasBias) dB = Accumulate(dB, SumRows(dGates));
         }
-        if (scratch is not null) BufferPool.Return(scratch);
         var dh0 = dhDirect is null ? dhLinear! : dhDirect + dhLinear!;
         return mode == RecurrentMode.Lstm
             ? (_hasBias ? [Tensor.Stack(dGi), dh0, dc, dW, dB] : [Tensor.Stack(dGi), dh0, dc, dW])
@@ -220,32 +225,6 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         return sum;
     }
 
-    /// <summary>
-    /// dW + Gᵀ h_prev (Gᵀ h_prev alone at the first step), the same GEMM as <c>MatMul2D</c> and the
-    /// same addition as <c>+</c>, but into one scratch array for all steps: a fresh
-    /// (gates·hidden, hidden) array per step would outgrow the pool's per-length cap.
-    /// </summary>
-    private static Tensor AccumulateWeightGradient(Tensor? dW, Tensor dGates, Tensor hPrev, ref Array? scratch)
-    {
-        int gates = dGates.Dims[1], hidden = hPrev.Dims[1];
-        var sum = dW ?? Tensor.Uninitialized([gates, hidden], dGates.DType);
-        if (dW is not null) scratch ??= dGates.DType == DType.Float32 ? BufferPool.Rent<float>(gates * hidden) : BufferPool.Rent<double>(gates * hidden);
-        DTypeDispatch.RunFloat(dGates.DType, new WeightGradientCall(dGates, hPrev, sum, dW is null ? null : scratch));
-        return sum;
-    }
-
-    private readonly struct WeightGradientCall(Tensor dGates, Tensor hPrev, Tensor sum, Array? scratch) : IFloatKernelCall
-    {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            int rows = dGates.Dims[0], gates = dGates.Dims[1], hidden = hPrev.Dims[1];
-            var target = scratch is null ? sum.Buffer<T>().AsSpan() : ((T[])scratch).AsSpan(0, gates * hidden);
-            MatMulKernel.Gemm<T>(true, false, gates, hidden, rows, dGates.Buffer<T>(), hPrev.Buffer<T>(), target, false,
-                KernelWidth.Current, Threading.NumThreads, Tensor.ParallelMultiplyAdds);
-            if (scratch is not null) System.Numerics.Tensors.TensorPrimitives.Add(sum.Buffer<T>(), target, sum.Buffer<T>());
-        }
-    }
-
     // The derivatives as PyTorch's CPU kernels compute them (sigmoid_backward, tanh_backward, threshold_backward).
     private static Tensor SigmoidBackward(Tensor g, Tensor s) => g * (1 - s) * s;
 
@@ -262,17 +241,26 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         return Tape.Record(sums, "SumRows", [g], gs => [gs.Unsqueeze(0).Expand(rows, -1)]);
     }
 
-    private readonly struct LstmForwardCall(Tensor hg, Tensor gi, int offset, Tensor cPrev, Tensor act, Tensor c, Tensor tc, Tensor h, int rows, int hidden) : IFloatKernelCall
+    private readonly struct LstmForwardCall(Tensor gi, Tensor w, Tensor? b, Tensor h0, Tensor c0, Tensor[] act, Tensor[] c, Tensor[] tc, Tensor[] h, bool reverse) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-            => LstmKernels.Forward<T>(hg.Buffer<T>(), gi.Buffer<T>().AsSpan(offset, rows * 4 * hidden), cPrev.Buffer<T>(), act.Buffer<T>(), c.Buffer<T>(), tc.Buffer<T>(), h.Buffer<T>(), rows, hidden);
+            => LstmSequence.Forward<T>(gi.Buffer<T>(), w.Buffer<T>(), b?.Buffer<T>(), h0.Buffer<T>(), c0.Buffer<T>(), gi.Dims[0], h0.Dims[0], h0.Dims[1], reverse,
+                Buffers<T>(act), Buffers<T>(c), Buffers<T>(tc), Buffers<T>(h), Threading.NumThreads);
     }
 
-    private readonly struct LstmBackwardCall(Tensor dh, Tensor dcNext, Tensor act, Tensor tc, Tensor cPrev, Tensor dGates, Tensor dcPrev, int rows, int hidden) : IFloatKernelCall
+    private readonly struct LstmBackwardCall(Tensor gradOutput, Tensor w, Tensor h0, Tensor c0, Steps s, Tensor[] dGates, Tensor dh0, Tensor dc0, Tensor dW, Tensor? dB, bool reverse) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-            => LstmKernels.Backward<T>(dh.Buffer<T>(), dcNext.Buffer<T>(), act.Buffer<T>(), tc.Buffer<T>(), cPrev.Buffer<T>(), dGates.Buffer<T>(), dcPrev.Buffer<T>(), rows, hidden);
+        {
+            // c after each step: the next step's c_prev, and the final c after the last.
+            var c = new T[s.H.Length][];
+            for (int step = 0; step < c.Length; step++) c[step] = step + 1 < c.Length ? s.CPrev[step + 1].Buffer<T>() : s.FinalC!.Buffer<T>();
+            LstmSequence.Backward<T>(gradOutput.Buffer<T>(), w.Buffer<T>(), h0.Buffer<T>(), c0.Buffer<T>(), s.H.Length, h0.Dims[0], h0.Dims[1], reverse,
+                Buffers<T>(s.Act!), c, Buffers<T>(s.TanhC!), Buffers<T>(s.H), Buffers<T>(dGates), dh0.Buffer<T>(), dc0.Buffer<T>(), dW.Buffer<T>(), dB?.Buffer<T>(), Threading.NumThreads);
+        }
     }
+
+    private static T[][] Buffers<T>(Tensor[] tensors) where T : unmanaged => Array.ConvertAll(tensors, t => t.Buffer<T>());
 
     private readonly struct SumRowsCall(Tensor g, int cols, Tensor sums) : IFloatKernelCall
     {

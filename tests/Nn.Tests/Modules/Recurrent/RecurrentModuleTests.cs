@@ -120,9 +120,38 @@ public sealed class RecurrentModuleTests
     [TestCase("gru", false, DType.Float32)]
     [TestCase("gru", true, DType.Float64)]
     public void LayerBackward_AgainstComposedSteps_IsBitwiseEqual(string mode, bool bidirectional, DType dtype)
+        => AssertLayerMatchesComposedSteps(mode, bidirectional, dtype, length: 6, batch: 3, inputSize: 4, hidden: 5, bias: true);
+
+    /// <summary>
+    /// The LSTM's fused path splits the hidden units over threads once a step's product is large
+    /// enough (<c>LstmSequence.Parts</c>): 2 parts at hidden 64 and batch 16, 2 or 3 parts at hidden 100
+    /// (uneven: 33, 33, 34 units). Every thread count gives the composed ops' bits.
+    /// </summary>
+    [TestCase(64, 1, true, DType.Float32)]
+    [TestCase(64, 2, true, DType.Float32)]
+    [TestCase(64, 2, false, DType.Float32)]
+    [TestCase(100, 3, true, DType.Float32)]
+    [TestCase(100, 2, true, DType.Float64)]
+    [TestCase(100, 3, false, DType.Float64)]
+    public void LstmLayer_HiddenUnitsSplitOverThreads_IsBitwiseEqualToComposedSteps(int hidden, int threads, bool bias, DType dtype)
+    {
+        LstmSequence.Parts(16, hidden, threads).ShouldBe(Math.Min(threads, hidden == 64 ? 2 : 4));
+        int before = Threading.NumThreads;
+        Threading.NumThreads = threads;
+        try
+        {
+            AssertLayerMatchesComposedSteps("lstm", bidirectional: true, dtype, length: 5, batch: 16, inputSize: 7, hidden, bias);
+        }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+    }
+
+    private static void AssertLayerMatchesComposedSteps(string mode, bool bidirectional, DType dtype, int length, int batch, int inputSize, int hidden, bool bias)
     {
         var g = new Generator(3);
-        const int L = 6, N = 3, I = 4, H = 5;
+        int L = length, N = batch, I = inputSize, H = hidden;
         var x = Tensor.Randn([L, N, I], g, dtype);
         x.RequiresGrad = true;
         var gOut = Tensor.Randn([L, N, H * (bidirectional ? 2 : 1)], g, dtype);
@@ -131,9 +160,9 @@ public sealed class RecurrentModuleTests
         LSTM? lstm = null;
         Module module = mode switch
         {
-            "lstm" => lstm = new LSTM(I, H, bidirectional: bidirectional, generator: g, dtype: dtype),
-            "gru" => simple = new GRU(I, H, bidirectional: bidirectional, generator: g, dtype: dtype),
-            _ => simple = new RNN(I, H, nonlinearity: mode[4..], bidirectional: bidirectional, generator: g, dtype: dtype),
+            "lstm" => lstm = new LSTM(I, H, bias: bias, bidirectional: bidirectional, generator: g, dtype: dtype),
+            "gru" => simple = new GRU(I, H, bias: bias, bidirectional: bidirectional, generator: g, dtype: dtype),
+            _ => simple = new RNN(I, H, nonlinearity: mode[4..], bias: bias, bidirectional: bidirectional, generator: g, dtype: dtype),
         };
         Tensor output, h;
         Tensor? c = null;
