@@ -28,13 +28,18 @@ internal static class LstmKernels
         Sigmoid(f);
         Tanh(g);
         Sigmoid(o);
-        for (int k = 0; k < count; k++)
+        // (f * c) + (i * g): two rounded products, one sum. Vector<T> lanes round each element as
+        // the scalar tail does (no fused operations), so the width never shows in the bits.
+        int v = Vector<T>.Count, k = 0;
+        for (; k <= count - v; k += v)
+            (new Vector<T>(f[k..]) * new Vector<T>(cPrev[k..]) + new Vector<T>(i[k..]) * new Vector<T>(g[k..])).CopyTo(c[k..]);
+        for (; k < count; k++)
         {
             T product = i[k] * g[k];
-            c[k] = f[k] * cPrev[k] + product;                                         // (f * c) + (i * g): two rounded products, one sum
+            c[k] = f[k] * cPrev[k] + product;
         }
         Tanh(c, tc);
-        for (int k = 0; k < count; k++) h[k] = o[k] * tc[k];
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(o, tc, h);
     }
 
     /// <summary>
@@ -51,7 +56,30 @@ internal static class LstmKernels
         int start, int count, int hidden, Span<T> dGates, Span<T> dGatesPart, Span<T> dcPrev) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T one = T.One;
-        for (int k = 0; k < count; k++)
+        int v = Vector<T>.Count, k = 0;
+        var ones = Vector<T>.One;
+        for (; k <= count - v; k += v)
+        {
+            int u = start + k;
+            Vector<T> i = new(act[u..]), f = new(act[(hidden + u)..]), g = new(act[(2 * hidden + u)..]), o = new(act[(3 * hidden + u)..]), t = new(tc[k..]);
+            Vector<T> dhv = new(dh[k..]);
+            var dO = dhv * t;
+            var dC = (dhv * o) * (ones - t * t) + new Vector<T>(dcNext[k..]);
+            var di = (dC * g) * (ones - i) * i;
+            var df = (dC * new Vector<T>(cPrev[k..])) * (ones - f) * f;
+            var dg = (dC * i) * (ones - g * g);
+            var dOut = dO * (ones - o) * o;
+            (dC * f).CopyTo(dcPrev[k..]);
+            di.CopyTo(dGates[u..]);
+            df.CopyTo(dGates[(hidden + u)..]);
+            dg.CopyTo(dGates[(2 * hidden + u)..]);
+            dOut.CopyTo(dGates[(3 * hidden + u)..]);
+            di.CopyTo(dGatesPart[k..]);
+            df.CopyTo(dGatesPart[(count + k)..]);
+            dg.CopyTo(dGatesPart[(2 * count + k)..]);
+            dOut.CopyTo(dGatesPart[(3 * count + k)..]);
+        }
+        for (; k < count; k++)
         {
             int u = start + k;
             T i = act[u], f = act[hidden + u], g = act[2 * hidden + u], o = act[3 * hidden + u], t = tc[k];
