@@ -71,12 +71,12 @@ internal static class LstmSequence
 
     /// <summary>
     /// The backward pass. gradOutput is (L + 1, N, H): the gradient of each time's h, then of the
-    /// final c. Writes dGates[time] (N, 4H, the gates' gradient before the activations), dh0 and
+    /// final c. Writes dGates (L, N, 4H: each time's gates' gradient before the activations), dh0 and
     /// dc0 (N, H), dW (4H, H) and, when <paramref name="dB"/> is not null, dB (4H), each as the
     /// step-by-step composition adds them (<c>RecurrentLayerFunction</c>'s unfused loop).
     /// </summary>
     public static void Backward<T>(T[] gradOutput, T[] w, T[] h0, T[] c0, int length, int rows, int hidden, bool reverse,
-        T[][] act, T[][] c, T[][] tc, T[][] h, T[][] dGates, T[] dh0, T[] dc0, T[] dW, T[]? dB, int threads)
+        T[][] act, T[][] c, T[][] tc, T[][] h, T[] dGates, T[] dh0, T[] dc0, T[] dW, T[]? dB, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var run = new BackwardRun<T>(gradOutput, w, h0, c0, length, rows, hidden, reverse, act, c, tc, h, dGates, dB is not null, Parts(rows, hidden, threads));
@@ -135,12 +135,12 @@ internal static class LstmSequence
         /// rows: B is the same for every step, and the GEMM reads a B that few row tiles use in place
         /// instead of packing it (each element is the same chain of fused multiply-adds either way).
         /// </summary>
-        protected static void Product(int m, int n, int k, T[] a, T[] b, T[] c)
+        protected static void Product(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c)
         {
             for (int r = 0; r < m; r += RowBlock)
             {
                 int rows = Math.Min(RowBlock, m - r);
-                MatMulKernel.Gemm<T>(false, false, rows, n, k, a.AsSpan(r * k, rows * k), b.AsSpan(0, k * n), c.AsSpan(r * n, rows * n),
+                MatMulKernel.Gemm<T>(false, false, rows, n, k, a.Slice(r * k, rows * k), b[..(k * n)], c.Slice(r * n, rows * n),
                     false, KernelWidth.Current, 1, long.MaxValue);
             }
         }
@@ -235,14 +235,15 @@ internal static class LstmSequence
     private sealed class BackwardRun<T> : Run<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly T[] _gradOutput, _h0, _c0;
-        private readonly T[][] _act, _c, _tc, _h, _dGates;
+        private readonly T[][] _act, _c, _tc, _h;
+        private readonly T[] _dGates;
         private readonly T[][] _wCols, _dh, _dc, _dG, _dW, _term, _dB, _bTerm;
         private readonly bool _hasBias;
 
         public readonly Action<int> First, Body;
 
         public BackwardRun(T[] gradOutput, T[] w, T[] h0, T[] c0, int length, int rows, int hidden, bool reverse,
-            T[][] act, T[][] c, T[][] tc, T[][] h, T[][] dGates, bool hasBias, int parts) : base(rows, hidden, length, reverse, parts)
+            T[][] act, T[][] c, T[][] tc, T[][] h, T[] dGates, bool hasBias, int parts) : base(rows, hidden, length, reverse, parts)
         {
             (_gradOutput, _h0, _c0, _act, _c, _tc, _h, _dGates, _hasBias) = (gradOutput, h0, c0, act, c, tc, h, dGates, hasBias);
             (_wCols, _dh, _dc, _dG, _dW, _term, _dB, _bTerm) = (new T[parts][], new T[parts][], new T[parts][], new T[parts][], new T[parts][], new T[parts][], new T[parts][], new T[parts][]);
@@ -275,7 +276,8 @@ internal static class LstmSequence
             int h4 = 4 * Hidden, c4 = 4 * count, time = TimeOf(step);
             var gOut = _gradOutput.AsSpan(time * Rows * Hidden, Rows * Hidden);
             var cPrev = step == 0 ? _c0 : _c[step - 1];
-            var (act, tc, dGates, dh, dc, dG) = (_act[step], _tc[step], _dGates[time], _dh[p], _dc[p], _dG[p]);
+            var (act, tc, dh, dc, dG) = (_act[step], _tc[step], _dh[p], _dc[p], _dG[p]);
+            var dGates = _dGates.AsSpan(time * Rows * h4, Rows * h4);
             bool last = step == Length - 1;
             for (int n = 0; n < Rows; n++)
             {
@@ -285,7 +287,7 @@ internal static class LstmSequence
                 else TensorPrimitives.Add(g, dhRow, dhRow);
                 var dcRow = dc.AsSpan(n * count, count);
                 LstmKernels.BackwardUnits(dhRow, dcRow, act.AsSpan(n * h4, h4), tc.AsSpan(n * Hidden + start, count),
-                    cPrev.AsSpan(n * Hidden + start, count), start, count, Hidden, dGates.AsSpan(n * h4, h4), dG.AsSpan(n * c4, c4), dcRow);
+                    cPrev.AsSpan(n * Hidden + start, count), start, count, Hidden, dGates.Slice(n * h4, h4), dG.AsSpan(n * c4, c4), dcRow);
             }
         }
 
@@ -295,7 +297,7 @@ internal static class LstmSequence
             int step = Step, h4 = 4 * Hidden, c4 = 4 * count;
             var hPrev = step == 0 ? _h0 : _h[step - 1];
             // dh_linear = G W_hh, this part's columns.
-            Product(Rows, count, h4, _dGates[TimeOf(step)], _wCols[p], _dh[p]);
+            Product(Rows, count, h4, _dGates.AsSpan(TimeOf(step) * Rows * h4, Rows * h4), _wCols[p], _dh[p]);
             // dW_hh += Gᵀ h_prev and db_hh += Σ_rows G, this part's gate rows, the last step's term first.
             bool first = step == Length - 1;
             var target = first ? _dW[p] : _term[p];

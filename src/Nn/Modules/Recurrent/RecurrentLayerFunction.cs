@@ -138,13 +138,10 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         var (h0, c0, w) = (SavedTensors[1], SavedTensors[2], SavedTensors[3]);
         int length = s.H.Length, rows = h0.Dims[0], hidden = h0.Dims[1];
         var dType = gradOutput.DType;
-        var dGates = new Tensor[length];
-        for (int t = 0; t < length; t++) dGates[t] = Tensor.Uninitialized([rows, 4 * hidden], dType);
+        var dGi = Tensor.Uninitialized([length, rows, 4 * hidden], dType);
         var (dh0, dc0, dW) = (Tensor.Uninitialized([rows, hidden], dType), Tensor.Uninitialized([rows, hidden], dType), Tensor.Uninitialized([4 * hidden, hidden], dType));
         var dB = _hasBias ? Tensor.Uninitialized([4 * hidden], dType) : null;
-        DTypeDispatch.RunFloat(dType, new LstmBackwardCall(gradOutput, w, h0, c0, s, dGates, dh0, dc0, dW, dB, reverse));
-        var dGi = Tensor.Stack(dGates);
-        foreach (var d in dGates) d.Dispose();
+        DTypeDispatch.RunFloat(dType, new LstmBackwardCall(gradOutput, w, h0, c0, s, dGi, dh0, dc0, dW, dB, reverse));
         return _hasBias ? [dGi, dh0, dc0, dW, dB] : [dGi, dh0, dc0, dW];
     }
 
@@ -248,7 +245,7 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
                 Buffers<T>(act), Buffers<T>(c), Buffers<T>(tc), Buffers<T>(h), Threading.NumThreads);
     }
 
-    private readonly struct LstmBackwardCall(Tensor gradOutput, Tensor w, Tensor h0, Tensor c0, Steps s, Tensor[] dGates, Tensor dh0, Tensor dc0, Tensor dW, Tensor? dB, bool reverse) : IFloatKernelCall
+    private readonly struct LstmBackwardCall(Tensor gradOutput, Tensor w, Tensor h0, Tensor c0, Steps s, Tensor dGates, Tensor dh0, Tensor dc0, Tensor dW, Tensor? dB, bool reverse) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -256,7 +253,7 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
             var c = new T[s.H.Length][];
             for (int step = 0; step < c.Length; step++) c[step] = step + 1 < c.Length ? s.CPrev[step + 1].Buffer<T>() : s.FinalC!.Buffer<T>();
             LstmSequence.Backward<T>(gradOutput.Buffer<T>(), w.Buffer<T>(), h0.Buffer<T>(), c0.Buffer<T>(), s.H.Length, h0.Dims[0], h0.Dims[1], reverse,
-                Buffers<T>(s.Act!), c, Buffers<T>(s.TanhC!), Buffers<T>(s.H), Buffers<T>(dGates), dh0.Buffer<T>(), dc0.Buffer<T>(), dW.Buffer<T>(), dB?.Buffer<T>(), Threading.NumThreads);
+                Buffers<T>(s.Act!), c, Buffers<T>(s.TanhC!), Buffers<T>(s.H), dGates.Buffer<T>(), dh0.Buffer<T>(), dc0.Buffer<T>(), dW.Buffer<T>(), dB?.Buffer<T>(), Threading.NumThreads);
         }
     }
 
