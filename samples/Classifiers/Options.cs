@@ -20,7 +20,7 @@ public sealed record Options
 
     /// <summary>
     /// The number of passes over each training set; null for each model's own number (50 for
-    /// breast cancer and for softmax regression on digits, 500 for iris, 10 for the CNN).
+    /// breast cancer and for softmax regression on digits, 500 for iris, 8 for the CNN).
     /// </summary>
     public int? Epochs { get; init; }
 
@@ -61,7 +61,7 @@ public sealed record Options
                                 digits-cnn (default all four)
           --optimizer sgd|adam  the optimizer (default adam; sgd uses momentum 0.9)
           --epochs N            passes over each training set (default: 50, but 500
-                                for iris and 10 for digits-cnn)
+                                for iris and 8 for digits-cnn)
           --lr X                learning rate (default 0.01 for adam, 0.1 for sgd)
           --batch-size N        samples per mini-batch (default 32)
           --seed N              seed of the splits, initial weights and shuffles (default 0)
