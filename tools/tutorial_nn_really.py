@@ -1,8 +1,8 @@
 """PyTorch's tutorial "What is torch.nn really?" (Jeremy Howard), run on the 8x8 digits.
 
 https://pytorch.org/tutorials/beginner/nn_tutorial.html, stage by stage, up to and including
-"Wrap up: fit() and get_data()"; the CNN, nn.Sequential/Lambda and GPU stages need Conv2d
-(issue 15) and are left out. docs/nn-really.md ports each stage to C#.
+"Wrapping DataLoader" (the CNN, nn.Sequential with Lambda, AdaptiveAvgPool2d); only "Using your
+GPU" is left out. docs/nn-really.md ports each stage to C#.
 
 Changes from the tutorial, and why:
 - the data is samples/data/digits.csv.gz (1797 images of 8x8 pixels, values 0..16, and a label)
@@ -13,7 +13,10 @@ Changes from the tutorial, and why:
   PyTorch's generator: it copies these in before training, so both train the same model;
 - the order in which the shuffled DataLoader (shuffle=True) visits the rows is recorded for every
   epoch (RandomSampler.__iter__ is wrapped: the same draws, also written down), and the C# port
-  replays it; nothing else in the tutorial's code changes.
+  replays it; nothing else in the tutorial's code changes;
+- the CNN: the tutorial's three stride-2 convolutions take 28x28 images to 14x14, 7x7 and 4x4,
+  then average the 4x4; on 8x8 images they would leave 1x1, so only the first convolution has
+  stride 2 (8x8 to 4x4) and the other two stride 1, which keeps the tutorial's 4x4 average.
 
 Writes tests/Samples.Tests/Fixtures/nn_really.json: "init" (the initial parameters by name),
 "shuffle" (the recorded orders by stage), "printed" (every number the tutorial prints, line by
@@ -342,6 +345,111 @@ train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
 model, opt = get_model()
 record_init("fit.lin.weight", model.lin.weight)
 record_init("fit.lin.bias", model.lin.bias)
+fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+# ---- Switch to CNN ---------------------------------------------------------------------------
+current_stage = "cnn"
+
+
+class Mnist_CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=1, padding=1)
+        self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=1, padding=1)
+
+    def forward(self, xb):
+        xb = xb.view(-1, 1, 8, 8)
+        xb = F.relu(self.conv1(xb))
+        xb = F.relu(self.conv2(xb))
+        xb = F.relu(self.conv3(xb))
+        xb = F.avg_pool2d(xb, 4)
+        return xb.view(-1, xb.size(1))
+
+
+lr = 0.1
+
+model = Mnist_CNN()
+for name, p in model.state_dict().items():
+    record_init("cnn." + name, p)
+opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+# ---- Using nn.Sequential ---------------------------------------------------------------------
+current_stage = "sequential"
+
+
+class Lambda(nn.Module):
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+
+    def forward(self, x):
+        return self.func(x)
+
+
+def preprocess(x):
+    return x.view(-1, 1, 8, 8)
+
+
+model = nn.Sequential(
+    Lambda(preprocess),
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=1, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=1, padding=1),
+    nn.ReLU(),
+    nn.AvgPool2d(4),
+    Lambda(lambda x: x.view(x.size(0), -1)),
+)
+for name, p in model.state_dict().items():
+    record_init("sequential." + name, p)
+
+opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+
+# ---- Wrapping DataLoader ---------------------------------------------------------------------
+current_stage = "wrapped"
+
+
+def preprocess(x, y):
+    return x.view(-1, 1, 8, 8), y
+
+
+class WrappedDataLoader:
+    def __init__(self, dl, func):
+        self.dl = dl
+        self.func = func
+
+    def __len__(self):
+        return len(self.dl)
+
+    def __iter__(self):
+        for b in self.dl:
+            yield (self.func(*b))
+
+
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+train_dl = WrappedDataLoader(train_dl, preprocess)
+valid_dl = WrappedDataLoader(valid_dl, preprocess)
+
+model = nn.Sequential(
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=1, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=1, padding=1),
+    nn.ReLU(),
+    nn.AdaptiveAvgPool2d(1),
+    Lambda(lambda x: x.view(x.size(0), -1)),
+)
+for name, p in model.state_dict().items():
+    record_init("wrapped." + name, p)
+
+opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 
 # ---- The fixture -----------------------------------------------------------------------------

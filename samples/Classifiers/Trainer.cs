@@ -63,7 +63,7 @@ public abstract class Objective
     }
 }
 
-/// <summary>The training and test sets as tensors, standardised, ready for a model.</summary>
+/// <summary>The training and test sets as tensors, standardised or scaled, ready for a model.</summary>
 /// <param name="TrainFeatures">(train samples, features), Float32.</param>
 /// <param name="TrainLabels">The class of each training sample.</param>
 /// <param name="TestFeatures">(test samples, features), Float32.</param>
@@ -72,14 +72,21 @@ public sealed record PreparedData(Tensor TrainFeatures, long[] TrainLabels, Tens
 {
     /// <summary>
     /// Splits <paramref name="data"/> 80/20 (stratified, shuffled with <paramref name="generator"/>)
-    /// and standardises both halves with the training half's mean and deviation.
+    /// and standardises both halves with the training half's mean and deviation; or, for pixels
+    /// (<paramref name="pixelMax"/> given), divides every value by that maximum, so that all pixels
+    /// keep one common scale from 0 to 1 (what a convolution, one filter for every position, wants).
     /// </summary>
-    public static PreparedData From(Dataset data, Generator generator)
+    public static PreparedData From(Dataset data, Generator generator, float? pixelMax = null)
     {
         var (train, test) = Datasets.StratifiedSplit(data, testFraction: 0.2, generator);
+        if (pixelMax is float max)
+            return new PreparedData(Scaled(train, max), train.Labels, Scaled(test, max), test.Labels);
         var standardizer = Standardizer.Fit(train);
         return new PreparedData(standardizer.Transform(train), train.Labels, standardizer.Transform(test), test.Labels);
     }
+
+    private static Tensor Scaled(Dataset data, float max)
+        => Tensor.FromArray(data.Features.SelectMany(row => row.Select(v => v / max)).ToArray(), data.Count, data.FeatureCount);
 }
 
 /// <summary>A model's loss and accuracy on one set of samples.</summary>
@@ -98,9 +105,18 @@ public static class Trainer
     /// Trains <paramref name="model"/> for <paramref name="epochs"/> passes over the training set,
     /// in shuffled mini-batches, and measures it on both sets after every epoch.
     /// </summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="objective">How its outputs are scored.</param>
+    /// <param name="data">The training and test sets.</param>
+    /// <param name="optimizer">The optimizer, over the model's parameters.</param>
+    /// <param name="epochs">The passes over the training set.</param>
+    /// <param name="batchSize">The samples per mini-batch.</param>
+    /// <param name="generator">The source of the shuffles.</param>
+    /// <param name="progress">Where each epoch is reported.</param>
+    /// <param name="scheduler">A learning-rate schedule, stepped once after every epoch; none when null.</param>
     /// <returns>The measurements, one per epoch.</returns>
     public static List<EpochStats> Fit(Module model, Objective objective, PreparedData data, Optimizer optimizer,
-        int epochs, int batchSize, Generator generator, Progress progress)
+        int epochs, int batchSize, Generator generator, Progress progress, LRScheduler? scheduler = null)
     {
         var trainSet = new TensorDataset(data.TrainFeatures, objective.Targets(data.TrainLabels));
         var loader = new DataLoader(trainSet, batchSize, shuffle: true, generator: generator);
@@ -119,6 +135,7 @@ public static class Trainer
                 loss.Backward();                              // backward: d loss / d parameter for every parameter
                 optimizer.Step();                             // move each parameter against its gradient
             }
+            scheduler?.Step();                                // the learning rate for the next epoch
 
             var train = Evaluate(model, objective, data.TrainFeatures, data.TrainLabels);
             var test = Evaluate(model, objective, data.TestFeatures, data.TestLabels);

@@ -28,7 +28,8 @@ public sealed class OptionsTests
     {
         var options = Parsed();
         options.Optimizer.ShouldBe(OptimizerKind.Adam);
-        options.Epochs.ShouldBe(50);
+        options.Epochs.ShouldBeNull();  // each model's own number of epochs
+        options.Models.ShouldBe(["breast-cancer", "digits", "iris", "digits-cnn"]);
         options.LearningRate.ShouldBeNull();
         options.EffectiveLearningRate.ShouldBe(0.01);
         options.BatchSize.ShouldBe(32);
@@ -65,6 +66,34 @@ public sealed class OptionsTests
     {
         var options = Parsed("--epochs=12", "--lr=1e-3", "--seed=9", "--output=x");
         (options.Epochs, options.LearningRate, options.Seed, options.OutputDirectory).ShouldBe((12, 0.001, 9L, "x"));
+    }
+
+    [Test]
+    public void Parse_Models_ReadsACommaSeparatedList()
+    {
+        Parsed("--models", "digits-cnn,iris").Models.ShouldBe(["digits-cnn", "iris"]);
+        Parsed("--models=digits, digits,breast-cancer").Models.ShouldBe(["digits", "breast-cancer"]);
+    }
+
+    [TestCase("mnist", "--models: unknown model 'mnist'; the models are breast-cancer, digits, iris, digits-cnn.")]
+    [TestCase("digits,cnn", "--models: unknown model 'cnn'; the models are breast-cancer, digits, iris, digits-cnn.")]
+    [TestCase(",", "--models needs at least one model name.")]
+    public void Parse_BadModels_Error(string value, string expected) => Error("--models", value).ShouldBe(expected);
+
+    [Test]
+    public void Run_Models_TrainsOnlyThoseInTheSampleOrder()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "classifiers-models-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var result = Program.Run(new Options { Models = ["iris", "breast-cancer"], Epochs = 1, OutputDirectory = directory }, TextWriter.Null);
+            result.Models.Select(m => m.Dataset).ShouldBe(["breast cancer", "iris"]);
+            Directory.GetFiles(directory, "*.safetensors").Select(Path.GetFileName).Order().ShouldBe(["breast-cancer.safetensors", "iris.safetensors"]);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Test]
@@ -124,7 +153,7 @@ public sealed class OptionsTests
         code.ShouldBe(0);
         output.ShouldBe(Options.Usage);
         error.ShouldBeEmpty();
-        foreach (string option in new[] { "--optimizer sgd|adam", "--epochs N", "--lr X", "--batch-size N", "--seed N", "--output DIR", "--data DIR", "--help" })
+        foreach (string option in new[] { "--models A,B,...", "--optimizer sgd|adam", "--epochs N", "--lr X", "--batch-size N", "--seed N", "--output DIR", "--data DIR", "--help" })
             output.ShouldContain(option);
     }
 
