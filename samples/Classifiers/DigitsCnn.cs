@@ -41,8 +41,10 @@ namespace Autograd.Samples.Classifiers;
 ///   the same, constant learning rate                                     99.7  99.7  99.7
 /// </code>
 /// <para>The three-convolution network did best, but the README's command runs the Debug build,
-/// where the library's larger matrix products are about 25 times slower than in Release: it took
-/// 144 s there (7 s in Release), against the 15 s the whole run may take. The (8, 16) network
+/// and at the time the libraries' Debug build ran without the JIT's optimisations, their larger
+/// matrix products about 25 times slower than in Release: it took 144 s there (7 s in Release),
+/// against the 15 s the whole run may take. (The libraries are now compiled with optimisations in
+/// Debug too, src/Directory.Build.props; the smaller network stays, for the reasons below.) The (8, 16) network
 /// with BatchNorm scored as well as the (16, 32) one at a quarter of the work, and 8 epochs
 /// were the fewest that did so on every split. A constant learning rate did as well on average,
 /// but the validation accuracy jumped about from epoch to epoch (from 99.7% to 97.2% and back on
