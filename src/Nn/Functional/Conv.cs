@@ -209,6 +209,7 @@ public static partial class Functional
     private sealed class Conv2dFunction(ConvGeometry g) : BuiltInFunction
     {
         private int _inputs;
+        private Array? _cols; // the forward's im2col(x), kept for the weight gradient (null when the weight needs none)
 
         protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
         {
@@ -216,7 +217,15 @@ public static partial class Functional
             _inputs = inputs.Count;
             SaveForBackward(x, w);
             var y = Tensor.Uninitialized([g.N, g.O, g.OH, g.OW], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new ForwardCall(x, w, inputs.Count == 3 ? inputs[2] : null, g, y));
+            // The weight gradient reads the same columns: keep them rather than unfold x again (x
+            // cannot change unseen: SaveForBackward detects an in-place change). Only the fused
+            // backward reads them; the array goes back to the pool when the graph is released.
+            if (NeedsInputGrad(1))
+            {
+                _cols = DTypeDispatch.RunFloat<RentCall, Array>(x.DType, new((long)g.Rows * g.Columns));
+                ReturnOnRelease(_cols);
+            }
+            DTypeDispatch.RunFloat(x.DType, new ForwardCall(x, w, inputs.Count == 3 ? inputs[2] : null, g, _cols, y));
             return y;
         }
 
@@ -243,7 +252,7 @@ public static partial class Functional
             if (NeedsInputGrad(0)) grads[0] = Tensor.Uninitialized([g.N, g.C, g.H, g.W], x.DType);
             if (NeedsInputGrad(1)) grads[1] = Tensor.Uninitialized((int[])w.Dims.Clone(), x.DType);
             if (bias) grads[2] = Tensor.Uninitialized([g.O], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradRows, g, grads[0], grads[1], bias ? grads[2] : null));
+            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradRows, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
             gradRows.Dispose();
             return grads;
         }
@@ -264,29 +273,39 @@ public static partial class Functional
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ConvKernels.OutputToRows<T>(gradOutput.Buffer<T>(), g.N, g.O, g.L, rows.Buffer<T>());
     }
 
-    /// <summary>cols = im2col(x); Y_g = W_g cols_g per group; y = Y in (N, O, L) order, plus the bias.</summary>
-    private readonly struct ForwardCall(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) : IFloatKernelCall
+    private readonly struct RentCall(long n) : IFloatKernelCall<Array>
+    {
+        public Array Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => BufferPool.Rent<T>(checked((int)n));
+    }
+
+    /// <summary>
+    /// cols = im2col(x) (into <paramref name="keptCols"/> when the backward will read it); Y_g = W_g cols_g
+    /// per group; y = Y in (N, O, L) order, plus the bias.
+    /// </summary>
+    private readonly struct ForwardCall(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Array? keptCols, Tensor y) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            using var cols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
+            using var scratch = keptCols is null ? Tensor.Uninitialized([g.Rows, g.Columns], x.DType) : null;
+            var cols = keptCols as T[] ?? scratch!.Buffer<T>();
             using var rows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
-            ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols.Buffer<T>());
-            ConvKernels.Forward<T>(w.Buffer<T>(), cols.Buffer<T>(), g, rows.Buffer<T>());
-            ConvKernels.RowsToOutput<T>(rows.Buffer<T>(), bias is null ? default : bias.Buffer<T>(), g.N, g.O, g.L, y.Buffer<T>());
+            ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols);
+            ConvKernels.Forward<T>(w.Buffer<T>(), cols, g, rows.Buffer<T>());
+            ConvKernels.RowsToOutput<T>(rows.Buffer<T>(), bias?.Buffer<T>(), g.N, g.O, g.L, y.Buffer<T>());
         }
     }
 
-    /// <summary>dW = G colsᵀ, dx = col2im(Wᵀ G), db = Σ G, each only where asked for.</summary>
-    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradRows, ConvGeometry g, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
+    /// <summary>dW = G colsᵀ (cols from the forward when it kept them), dx = col2im(Wᵀ G), db = Σ G, each only where asked for.</summary>
+    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradRows, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (gradWeight is not null)
             {
-                using var cols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
-                ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols.Buffer<T>());
-                ConvKernels.WeightGradient<T>(gradRows.Buffer<T>(), cols.Buffer<T>(), g, gradWeight.Buffer<T>());
+                using var scratch = keptCols is null ? Tensor.Uninitialized([g.Rows, g.Columns], x.DType) : null;
+                var cols = keptCols as T[] ?? scratch!.Buffer<T>();
+                if (keptCols is null) ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols);
+                ConvKernels.WeightGradient<T>(gradRows.Buffer<T>(), cols, g, gradWeight.Buffer<T>());
             }
             if (gradInput is not null)
             {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Autograd.Kernels;
 
@@ -36,69 +37,96 @@ internal static class ConvKernels
 {
     /// <summary>
     /// im2col: cols[(c·KH + i)·KW + j, n·L + oh·OW + ow] = x[n, c, oh·sh - ph + i·dh, ow·sw - pw + j·dw],
-    /// 0 where that index falls in the padding. cols is (C·KH·KW, N·OH·OW), row-major.
+    /// 0 where that index falls in the padding. cols is (C·KH·KW, N·OH·OW), row-major. The (n, c)
+    /// planes are split over threads (<see cref="PlaneParallel"/>): each writes its own segments of cols.
     /// </summary>
-    public static void Im2Col<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public static void Im2Col<T>(T[] x, ConvGeometry g, T[] cols) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N * g.C, (long)g.KH * g.KW * g.L, (first, end) => Im2ColPlanes<T>(x, g, cols, first, end));
+
+    /// <summary><see cref="Im2Col{T}"/> for the planes p = n·C + c in <paramref name="first"/> .. <paramref name="end"/> - 1.</summary>
+    public static void Im2ColPlanes<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> cols, int first, int end) where T : unmanaged, INumberBase<T>
     {
         int hw = g.H * g.W, l = g.L, columns = g.Columns;
-        for (int c = 0; c < g.C; c++)
+        for (int p = first; p < end; p++)
+        {
+            int n = p / g.C, c = p % g.C;
+            var plane = x.Slice(p * hw, hw);
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = cols.Slice(((c * g.KH + i) * g.KW + j) * columns, columns);
-                    for (int n = 0; n < g.N; n++)
+                    var dst = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    var (w0, lo, hi) = ValidColumns(g, j);
+                    for (int oh = 0; oh < g.OH; oh++)
                     {
-                        var plane = x.Slice((n * g.C + c) * hw, hw);
-                        var dst = row.Slice(n * l, l);
-                        for (int oh = 0; oh < g.OH; oh++)
-                        {
-                            int h = oh * g.StrideH - g.PadH + i * g.DilationH;
-                            var line = dst.Slice(oh * g.OW, g.OW);
-                            if ((uint)h >= (uint)g.H) { line.Clear(); continue; }
-                            var src = plane.Slice(h * g.W, g.W);
-                            int w0 = j * g.DilationW - g.PadW;
-                            for (int ow = 0; ow < g.OW; ow++)
-                            {
-                                int w = w0 + ow * g.StrideW;
-                                line[ow] = (uint)w < (uint)g.W ? src[w] : T.Zero;
-                            }
-                        }
+                        int h = oh * g.StrideH - g.PadH + i * g.DilationH;
+                        var line = dst.Slice(oh * g.OW, g.OW);
+                        if ((uint)h >= (uint)g.H) { line.Clear(); continue; }
+                        var src = plane.Slice(h * g.W, g.W);
+                        if (lo > 0) line[..lo].Clear();
+                        if (hi < line.Length) line[hi..].Clear();
+                        if (g.StrideW == 1) ShortSpans.Copy(src.Slice(w0 + lo, hi - lo), line[lo..hi]);
+                        else
+                            for (int ow = lo; ow < hi; ow++) line[ow] = src[w0 + ow * g.StrideW];
                     }
                 }
+        }
+    }
+
+    /// <summary>
+    /// The output columns ow in lo .. hi - 1 whose input column w0 + ow·sw (w0 = j·dw - pw) lies
+    /// inside the input; the others read the padding.
+    /// </summary>
+    private static (int W0, int Lo, int Hi) ValidColumns(in ConvGeometry g, int j)
+    {
+        int w0 = j * g.DilationW - g.PadW;
+        int lo = w0 >= 0 ? 0 : Math.Min(g.OW, (-w0 + g.StrideW - 1) / g.StrideW);
+        int hi = w0 > g.W - 1 ? 0 : Math.Min(g.OW, (g.W - 1 - w0) / g.StrideW + 1);
+        return (w0, lo, Math.Max(lo, hi));
     }
 
     /// <summary>
     /// col2im, the adjoint of <see cref="Im2Col{T}"/>: x = 0, then x[n, c, h, w] += cols[row, column]
     /// for every (row, column) that im2col read from (n, c, h, w), rows in order, columns in order.
+    /// Each (n, c) plane is summed by one thread, in that order (<see cref="PlaneParallel"/>).
     /// </summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> x) where T : unmanaged, INumberBase<T>
+    public static void Col2Im<T>(T[] cols, ConvGeometry g, T[] x) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N * g.C, (long)g.KH * g.KW * g.L, (first, end) => Col2ImPlanes<T>(cols, g, x, first, end));
+
+    /// <summary>
+    /// <see cref="Col2Im{T}"/> for the planes p = n·C + c in <paramref name="first"/> .. <paramref name="end"/> - 1.
+    /// An element of a plane receives at most one term per kernel tap (i, j), and the taps are
+    /// visited in order, so each element's sum is the one of the row-by-row loop; a stride-1 line
+    /// adds its in-range terms with <see cref="ShortSpans.AddTo{T}"/> (one rounding per element, as the scalar loop).
+    /// </summary>
+    public static void Col2ImPlanes<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> x, int first, int end) where T : unmanaged, INumberBase<T>
     {
-        x.Clear();
         int hw = g.H * g.W, l = g.L, columns = g.Columns;
-        for (int c = 0; c < g.C; c++)
+        for (int p = first; p < end; p++)
+        {
+            int n = p / g.C, c = p % g.C;
+            var plane = x.Slice(p * hw, hw);
+            plane.Clear();
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = cols.Slice(((c * g.KH + i) * g.KW + j) * columns, columns);
-                    for (int n = 0; n < g.N; n++)
+                    var src = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    var (w0, lo, hi) = ValidColumns(g, j);
+                    if (lo == hi) continue;
+                    for (int oh = 0; oh < g.OH; oh++)
                     {
-                        var plane = x.Slice((n * g.C + c) * hw, hw);
-                        var src = row.Slice(n * l, l);
-                        for (int oh = 0; oh < g.OH; oh++)
+                        int h = oh * g.StrideH - g.PadH + i * g.DilationH;
+                        if ((uint)h >= (uint)g.H) continue;
+                        var dst = plane.Slice(h * g.W, g.W);
+                        var line = src.Slice(oh * g.OW, g.OW);
+                        if (g.StrideW == 1)
                         {
-                            int h = oh * g.StrideH - g.PadH + i * g.DilationH;
-                            if ((uint)h >= (uint)g.H) continue;
-                            var dst = plane.Slice(h * g.W, g.W);
-                            var line = src.Slice(oh * g.OW, g.OW);
-                            int w0 = j * g.DilationW - g.PadW;
-                            for (int ow = 0; ow < g.OW; ow++)
-                            {
-                                int w = w0 + ow * g.StrideW;
-                                if ((uint)w < (uint)g.W) dst[w] += line[ow];
-                            }
+                            ShortSpans.AddTo(line[lo..hi], dst.Slice(w0 + lo, hi - lo));
                         }
+                        else
+                            for (int ow = lo; ow < hi; ow++) dst[w0 + ow * g.StrideW] += line[ow];
                     }
                 }
+        }
     }
 
     /// <summary>
@@ -135,32 +163,32 @@ internal static class ConvKernels
     }
 
     /// <summary>
-    /// y[n, o, p] = rows[o, n·L + p] + bias[o] (no bias when <paramref name="bias"/> is empty):
-    /// the products' (O, N·L) layout to PyTorch's (N, O, L).
+    /// y[n, o, p] = rows[o, n·L + p] + bias[o] (no bias when <paramref name="bias"/> is null):
+    /// the products' (O, N·L) layout to PyTorch's (N, O, L), the (n, o) planes split over threads.
     /// </summary>
-    public static void RowsToOutput<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> bias, int n, int o, int l, Span<T> y) where T : unmanaged, INumberBase<T>
-    {
-        for (int s = 0; s < n; s++)
-            for (int c = 0; c < o; c++)
+    public static void RowsToOutput<T>(T[] rows, T[]? bias, int n, int o, int l, T[] y) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(n * o, l, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
             {
-                var src = rows.Slice((c * n + s) * l, l);
-                var dst = y.Slice((s * o + c) * l, l);
-                if (bias.IsEmpty) src.CopyTo(dst);
-                else
-                {
-                    T b = bias[c];
-                    for (int p = 0; p < l; p++) dst[p] = src[p] + b;
-                }
+                int s = p / o, c = p % o;
+                var src = rows.AsSpan((c * n + s) * l, l);
+                var dst = y.AsSpan(p * l, l);
+                if (bias is null) src.CopyTo(dst);
+                else TensorPrimitives.Add(src, bias[c], dst);
             }
-    }
+        });
 
-    /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout.</summary>
-    public static void OutputToRows<T>(ReadOnlySpan<T> g, int n, int o, int l, Span<T> rows) where T : unmanaged
-    {
-        for (int s = 0; s < n; s++)
-            for (int c = 0; c < o; c++)
-                g.Slice((s * o + c) * l, l).CopyTo(rows.Slice((c * n + s) * l, l));
-    }
+    /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout, the (n, o) planes split over threads.</summary>
+    public static void OutputToRows<T>(T[] g, int n, int o, int l, T[] rows) where T : unmanaged
+        => PlaneParallel.For(n * o, l, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                int s = p / o, c = p % o;
+                g.AsSpan(p * l, l).CopyTo(rows.AsSpan((c * n + s) * l, l));
+            }
+        });
 
     /// <summary>
     /// The bias gradient db[o] = Σ rows[o, :], each row summed by <see cref="FixedOrderSum"/>
