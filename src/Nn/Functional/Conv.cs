@@ -252,7 +252,7 @@ public static partial class Functional
             if (NeedsInputGrad(0)) grads[0] = Tensor.Uninitialized([g.N, g.C, g.H, g.W], x.DType);
             if (NeedsInputGrad(1)) grads[1] = Tensor.Uninitialized((int[])w.Dims.Clone(), x.DType);
             if (bias) grads[2] = Tensor.Uninitialized([g.O], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradRows, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
+            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradOutput, gradRows, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
             gradRows.Dispose();
             return grads;
         }
@@ -286,17 +286,12 @@ public static partial class Functional
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            using var scratch = keptCols is null ? Tensor.Uninitialized([g.Rows, g.Columns], x.DType) : null;
-            var cols = keptCols as T[] ?? scratch!.Buffer<T>();
-            using var rows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
-            ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols);
-            ConvKernels.Forward<T>(w.Buffer<T>(), cols, g, rows.Buffer<T>());
-            ConvKernels.RowsToOutput<T>(rows.Buffer<T>(), bias?.Buffer<T>(), g.N, g.O, g.L, y.Buffer<T>());
+            ConvKernels.ForwardBySample<T>(x.Buffer<T>(), w.Buffer<T>(), bias?.Buffer<T>(), g, keptCols as T[], y.Buffer<T>());
         }
     }
 
     /// <summary>dW = G colsᵀ (cols from the forward when it kept them), dx = col2im(Wᵀ G), db = Σ G, each only where asked for.</summary>
-    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradRows, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
+    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradOutput, Tensor gradRows, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -307,12 +302,7 @@ public static partial class Functional
                 if (keptCols is null) ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols);
                 ConvKernels.WeightGradient<T>(gradRows.Buffer<T>(), cols, g, gradWeight.Buffer<T>());
             }
-            if (gradInput is not null)
-            {
-                using var gradCols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
-                ConvKernels.ColumnGradient<T>(w.Buffer<T>(), gradRows.Buffer<T>(), g, gradCols.Buffer<T>());
-                ConvKernels.Col2Im<T>(gradCols.Buffer<T>(), g, gradInput.Buffer<T>());
-            }
+            if (gradInput is not null) ConvKernels.InputGradientBySample<T>(w.Buffer<T>(), gradOutput.Buffer<T>(), g, gradInput.Buffer<T>());
             if (gradBias is not null) ConvKernels.BiasGradient<T>(gradRows.Buffer<T>(), g.O, g.Columns, gradBias.Buffer<T>());
         }
     }

@@ -25,13 +25,23 @@ internal readonly record struct ConvGeometry(
 
     /// <summary>Columns of the column matrix: N · OH · OW.</summary>
     public int Columns => N * OH * OW;
+
+    /// <summary>
+    /// True when every tap of every window is inside the input (no padding before, and none
+    /// implied after, as "same" with an even kernel has) and the column stride is 1: im2col then
+    /// copies whole rows.
+    /// </summary>
+    public bool UnpaddedRows => PadH == 0 && PadW == 0 && StrideW == 1
+        && (OH - 1) * StrideH + (KH - 1) * DilationH < H && OW - 1 + (KW - 1) * DilationW < W;
 }
 
 /// <summary>
-/// The span loops of the convolutions (src/Nn/Functional/Conv.cs): im2col, col2im, the output
-/// layout change with the bias, and the bias gradient. The products themselves go through
-/// <see cref="MatMulKernel"/>; nothing here depends on the vector width, and col2im adds each
-/// input element's contributions in one fixed order (kernel row, kernel column, output position).
+/// The span loops of the convolutions (src/Nn/Functional/Conv.cs): im2col, col2im, the forward
+/// and the input gradient a sample at a time (im2col or col2im around that sample's products),
+/// the output gradient's layout change, and the weight and bias gradients. The products
+/// themselves go through <see cref="MatMulKernel"/>; nothing here depends on the vector width or
+/// the thread count, and col2im adds each input element's contributions in one fixed order
+/// (kernel row, kernel column, output position).
 /// </summary>
 internal static class ConvKernels
 {
@@ -55,6 +65,13 @@ internal static class ConvKernels
                 for (int j = 0; j < g.KW; j++)
                 {
                     var dst = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    if (g.UnpaddedRows)
+                    {
+                        // No padding, unit column stride: output row oh is input row oh·sh + i·dh from column j·dw on.
+                        int offset = i * g.DilationH * g.W + j * g.DilationW;
+                        ShortSpans.CopyRows(plane.Slice(offset, (g.OH - 1) * g.StrideH * g.W + g.OW), g.StrideH * g.W, dst, g.OW, g.OH);
+                        continue;
+                    }
                     var (w0, lo, hi) = ValidColumns(g, j);
                     for (int oh = 0; oh < g.OH; oh++)
                     {
@@ -110,6 +127,12 @@ internal static class ConvKernels
                 for (int j = 0; j < g.KW; j++)
                 {
                     var src = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    if (g.UnpaddedRows)
+                    {
+                        int offset = i * g.DilationH * g.W + j * g.DilationW;
+                        ShortSpans.AddRows(src, g.OW, g.OH, plane.Slice(offset, (g.OH - 1) * g.StrideH * g.W + g.OW), g.StrideH * g.W);
+                        continue;
+                    }
                     var (w0, lo, hi) = ValidColumns(g, j);
                     if (lo == hi) continue;
                     for (int oh = 0; oh < g.OH; oh++)
@@ -130,17 +153,65 @@ internal static class ConvKernels
     }
 
     /// <summary>
-    /// The forward products, one per group: Y_g (O/groups, N·L) = W_g (O/groups, Kg) · cols_g (Kg, N·L),
-    /// each element one FMA chain over the Kg terms in order (<see cref="MatMulKernel"/>).
+    /// The whole forward, a sample at a time: cols_n = im2col(x[n]) (C·KH·KW, L) in a scratch
+    /// array, y[n, group k] (O/groups, L) = W_k · cols_n,k, then y[n, o, :] += bias[o]. Samples are
+    /// split over threads (<see cref="PlaneParallel"/>), each product on its own thread. Each
+    /// element is the same FMA chain over the Kg terms in order as in the whole-batch product
+    /// Y = W · cols (<see cref="MatMulKernel"/>: the bits of an element never depend on the other
+    /// columns), plus the bias, so this equals the whole-batch form bit for bit, with the columns
+    /// of one sample still in cache for its product. When <paramref name="keptCols"/> is given,
+    /// the columns are also copied there in the whole-batch layout (C·KH·KW, N·L) for the weight gradient.
     /// </summary>
-    public static void Forward<T>(ReadOnlySpan<T> weight, ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> y) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(false, false, og, columns, kg,
-                weight.Slice(k * og * kg, og * kg), cols.Slice(k * kg * columns, kg * columns), y.Slice(k * og * columns, og * columns),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
+    public static void ForwardBySample<T>(T[] x, T[] weight, T[]? bias, ConvGeometry g, T[]? keptCols, T[] y) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L + (long)g.O * g.L, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, l = g.L, rows = g.Rows, og = g.O / g.Groups, kg = g.GroupRows;
+            var cols = BufferPool.Rent<T>(rows * l);
+            for (int n = first; n < end; n++)
+            {
+                Im2ColPlanes<T>(x.AsSpan(n * chw, chw), one, cols, 0, g.C);
+                var yn = y.AsSpan(n * g.O * l, g.O * l);
+                for (int k = 0; k < g.Groups; k++)
+                    MatMulKernel.Gemm<T>(false, false, og, l, kg,
+                        weight.AsSpan(k * og * kg, og * kg), cols.AsSpan(k * kg * l, kg * l), yn.Slice(k * og * l, og * l),
+                        false, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+                if (bias is not null)
+                    for (int o = 0; o < g.O; o++)
+                    {
+                        var line = yn.Slice(o * l, l);
+                        TensorPrimitives.Add(line, bias[o], line);
+                    }
+                if (keptCols is not null)
+                    for (int r = 0; r < rows; r++) cols.AsSpan(r * l, l).CopyTo(keptCols.AsSpan(r * g.Columns + n * l, l));
+            }
+            BufferPool.Return(cols);
+        });
+
+    /// <summary>
+    /// The input gradient, a sample at a time: dcols_n (C·KH·KW, L) = W_kᵀ · G[n, group k] per group
+    /// (G[n] is the output gradient's (O, L) block, read in place), then dx[n] = col2im(dcols_n).
+    /// Samples are split over threads. Each dcols element is the same FMA chain over the O/groups
+    /// terms in order as in the whole-batch product, and col2im adds each element's terms in the
+    /// same order, so this equals the whole-batch form bit for bit.
+    /// </summary>
+    public static void InputGradientBySample<T>(T[] weight, T[] gradOutput, ConvGeometry g, T[] gradInput) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L + (long)g.C * g.H * g.W, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, l = g.L, rows = g.Rows, og = g.O / g.Groups, kg = g.GroupRows;
+            var cols = BufferPool.Rent<T>(rows * l);
+            for (int n = first; n < end; n++)
+            {
+                var gn = gradOutput.AsSpan(n * g.O * l, g.O * l);
+                for (int k = 0; k < g.Groups; k++)
+                    MatMulKernel.Gemm<T>(true, false, kg, l, og,
+                        weight.AsSpan(k * og * kg, og * kg), gn.Slice(k * og * l, og * l), cols.AsSpan(k * kg * l, kg * l),
+                        false, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+                Col2ImPlanes<T>(cols, one, gradInput.AsSpan(n * chw, chw), 0, g.C);
+            }
+            BufferPool.Return(cols);
+        });
 
     /// <summary>The weight gradient, one product per group: dW_g (O/groups, Kg) = G_g (O/groups, N·L) · cols_gᵀ.</summary>
     public static void WeightGradient<T>(ReadOnlySpan<T> gradRows, ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> gradWeight) where T : unmanaged
@@ -151,33 +222,6 @@ internal static class ConvKernels
                 gradRows.Slice(k * og * columns, og * columns), cols.Slice(k * kg * columns, kg * columns), gradWeight.Slice(k * og * kg, og * kg),
                 false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
     }
-
-    /// <summary>The column gradient, one product per group: dcols_g (Kg, N·L) = W_gᵀ · G_g (O/groups, N·L).</summary>
-    public static void ColumnGradient<T>(ReadOnlySpan<T> weight, ReadOnlySpan<T> gradRows, in ConvGeometry g, Span<T> gradCols) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(true, false, kg, columns, og,
-                weight.Slice(k * og * kg, og * kg), gradRows.Slice(k * og * columns, og * columns), gradCols.Slice(k * kg * columns, kg * columns),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
-
-    /// <summary>
-    /// y[n, o, p] = rows[o, n·L + p] + bias[o] (no bias when <paramref name="bias"/> is null):
-    /// the products' (O, N·L) layout to PyTorch's (N, O, L), the (n, o) planes split over threads.
-    /// </summary>
-    public static void RowsToOutput<T>(T[] rows, T[]? bias, int n, int o, int l, T[] y) where T : unmanaged, INumberBase<T>
-        => PlaneParallel.For(n * o, l, (first, end) =>
-        {
-            for (int p = first; p < end; p++)
-            {
-                int s = p / o, c = p % o;
-                var src = rows.AsSpan((c * n + s) * l, l);
-                var dst = y.AsSpan(p * l, l);
-                if (bias is null) src.CopyTo(dst);
-                else TensorPrimitives.Add(src, bias[c], dst);
-            }
-        });
 
     /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout, the (n, o) planes split over threads.</summary>
     public static void OutputToRows<T>(T[] g, int n, int o, int l, T[] rows) where T : unmanaged

@@ -1,6 +1,7 @@
 using System.Numerics;
 using NUnit.Framework;
 using Shouldly;
+using Autograd.Kernels;
 
 namespace Autograd.Nn.Tests.Kernels;
 
@@ -68,6 +69,7 @@ public sealed class ConvPoolKernelTests
         yield return new TestCaseData(8, 2, 15, 16, 3, 3, 1, 1, 2, 3, 2, 3).SetName("Geometry_DilatedPadded");
         yield return new TestCaseData(16, 4, 1, 70, 1, 5, 1, 2, 0, 4, 1, 2).SetName("Geometry_OneDimensional");
         yield return new TestCaseData(8, 2, 6, 5, 2, 2, 1, 1, 4, 5, 1, 1).SetName("Geometry_PaddingBeyondTheKernel");
+        yield return new TestCaseData(8, 3, 19, 17, 3, 2, 2, 1, 0, 0, 2, 3).SetName("Geometry_NoPaddingRowStrideDilated");
     }
 
     private static ConvGeometry Geometry(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
@@ -111,8 +113,20 @@ public sealed class ConvPoolKernelTests
 
     [TestCaseSource(nameof(Geometries))]
     public void Im2ColAndCol2Im_EqualTheElementLoops_AtEveryThreadCount(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+        => CheckIm2ColAndCol2Im(Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw));
+
+    /// <summary>"same" with an even kernel: no padding before, one implied after, so the last windows reach past the input.</summary>
+    [Test]
+    public void Im2ColAndCol2Im_SameWithAnEvenKernel_EqualTheElementLoops()
     {
-        var g = Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+        var g = new ConvGeometry(8, 3, 10, 9, 1, 2, 2, 1, 1, 0, 0, 1, 1, 1, 10, 9);
+        g.UnpaddedRows.ShouldBeFalse();
+        Geometry(8, 3, 10, 9, 2, 2, 1, 1, 0, 0, 1, 1).UnpaddedRows.ShouldBeTrue(); // the same kernel, valid: rows copied whole
+        CheckIm2ColAndCol2Im(g);
+    }
+
+    private static void CheckIm2ColAndCol2Im(ConvGeometry g)
+    {
         Check<float>(g);
         Check<double>(g);
 
@@ -136,31 +150,62 @@ public sealed class ConvPoolKernelTests
         }
     }
 
-    [Test]
-    public void RowsToOutputAndBack_EqualTheElementLoops_AtEveryThreadCount()
+    private static IEnumerable<TestCaseData> BySampleCases()
     {
-        const int n = 32, o = 6, l = 200;
-        var rows = Values<float>(o * n * l, 5, specials: true);
-        var bias = Values<float>(o, 6);
-        var expected = new float[rows.Length];
-        var expectedNoBias = new float[rows.Length];
-        for (int s = 0; s < n; s++)
-            for (int c = 0; c < o; c++)
-                for (int p = 0; p < l; p++)
-                {
-                    expected[(s * o + c) * l + p] = rows[(c * n + s) * l + p] + bias[c];
-                    expectedNoBias[(s * o + c) * l + p] = rows[(c * n + s) * l + p];
-                }
+        // N, C, H, W, O, KH, KW, stride, pad, dilation, groups, bias
+        yield return new TestCaseData(12, 1, 28, 28, 6, 5, 5, 1, 0, 1, 1, true).SetName("BySample_LeNetConv1");
+        yield return new TestCaseData(12, 6, 12, 12, 16, 5, 5, 1, 0, 1, 1, true).SetName("BySample_LeNetConv2");
+        yield return new TestCaseData(9, 4, 11, 10, 6, 3, 3, 2, 1, 1, 2, false).SetName("BySample_GroupsStridedPaddedNoBias");
+        yield return new TestCaseData(7, 3, 13, 12, 5, 3, 2, 1, 0, 2, 1, true).SetName("BySample_DilatedNoPadding");
+    }
+
+    /// <summary>
+    /// The sample-at-a-time forward and input gradient against the whole-batch form they replace:
+    /// im2col of the batch, one product per group over all N·L columns, the (O, N·L) → (N, O, L)
+    /// layout change plus the bias; and Wᵀ·G over all columns, then col2im. Bit for bit, at every thread count.
+    /// </summary>
+    [TestCaseSource(nameof(BySampleCases))]
+    public void ForwardAndInputGradientBySample_EqualTheWholeBatchProducts(int n, int c, int h, int w, int o, int kh, int kw, int s, int p, int d, int groups, bool hasBias)
+    {
+        int oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (w + 2 * p - d * (kw - 1) - 1) / s + 1;
+        var g = new ConvGeometry(n, c, h, w, o, kh, kw, s, s, p, p, d, d, groups, oh, ow);
+        int og = o / groups, kg = g.GroupRows, columns = g.Columns, l = g.L;
+        var x = Values<float>(n * c * h * w, 11);
+        var weight = Values<float>(o * kg, 12);
+        var bias = hasBias ? Values<float>(o, 13) : null;
+        var gradOutput = Values<float>(n * o * l, 14);
+
+        var cols = new float[g.Rows * columns];
+        ConvKernels.Im2Col(x, g, cols);
+        var rows = new float[o * columns];
+        for (int k = 0; k < groups; k++)
+            MatMulKernel.Gemm(false, false, og, columns, kg, weight.AsSpan(k * og * kg, og * kg), cols.AsSpan(k * kg * columns, kg * columns), rows.AsSpan(k * og * columns, og * columns));
+        var expectedY = new float[n * o * l];
+        for (int sample = 0; sample < n; sample++)
+            for (int ch = 0; ch < o; ch++)
+                for (int q = 0; q < l; q++)
+                    expectedY[(sample * o + ch) * l + q] = bias is null ? rows[(ch * n + sample) * l + q] : rows[(ch * n + sample) * l + q] + bias[ch];
+
+        var gradRows = new float[o * columns];
+        ConvKernels.OutputToRows(gradOutput, n, o, l, gradRows);
+        var gradCols = new float[g.Rows * columns];
+        for (int k = 0; k < groups; k++)
+            MatMulKernel.Gemm(true, false, kg, columns, og, weight.AsSpan(k * og * kg, og * kg), gradRows.AsSpan(k * og * columns, og * columns), gradCols.AsSpan(k * kg * columns, kg * columns));
+        var expectedDx = new float[x.Length];
+        ConvKernels.Col2Im(gradCols, g, expectedDx);
+
         WithThreads(threads =>
         {
-            var y = new float[rows.Length];
-            ConvKernels.RowsToOutput(rows, bias, n, o, l, y);
-            ShouldBeBitwise<float>(y, expected, $"with bias, threads={threads}");
-            ConvKernels.RowsToOutput(rows, null, n, o, l, y);
-            ShouldBeBitwise<float>(y, expectedNoBias, $"no bias, threads={threads}");
-            var back = new float[rows.Length];
-            ConvKernels.OutputToRows(y, n, o, l, back);
-            ShouldBeBitwise<float>(back, rows, $"back to rows, threads={threads}");
+            var y = Values<float>(expectedY.Length, 15);
+            var kept = Values<float>(cols.Length, 16);
+            ConvKernels.ForwardBySample(x, weight, bias, g, kept, y);
+            ShouldBeBitwise<float>(y, expectedY, $"forward, threads={threads}");
+            ShouldBeBitwise<float>(kept, cols, $"kept columns, threads={threads}");
+            ConvKernels.ForwardBySample(x, weight, bias, g, null, y);
+            ShouldBeBitwise<float>(y, expectedY, $"forward without kept columns, threads={threads}");
+            var dx = Values<float>(x.Length, 17);
+            ConvKernels.InputGradientBySample(weight, gradOutput, g, dx);
+            ShouldBeBitwise<float>(dx, expectedDx, $"input gradient, threads={threads}");
         });
     }
 
