@@ -247,13 +247,10 @@ public static partial class Functional
                 return grads;
             }
 
-            var gradRows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new OutputToRowsCall(gradOutput, g, gradRows));
             if (NeedsInputGrad(0)) grads[0] = Tensor.Uninitialized([g.N, g.C, g.H, g.W], x.DType);
             if (NeedsInputGrad(1)) grads[1] = Tensor.Uninitialized((int[])w.Dims.Clone(), x.DType);
             if (bias) grads[2] = Tensor.Uninitialized([g.O], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradOutput, gradRows, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
-            gradRows.Dispose();
+            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradOutput, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
             return grads;
         }
     }
@@ -266,11 +263,6 @@ public static partial class Functional
     private readonly struct Col2ImCall(Tensor cols, ConvGeometry g, Tensor x) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ConvKernels.Col2Im<T>(cols.Buffer<T>(), g, x.Buffer<T>());
-    }
-
-    private readonly struct OutputToRowsCall(Tensor gradOutput, ConvGeometry g, Tensor rows) : IFloatKernelCall
-    {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ConvKernels.OutputToRows<T>(gradOutput.Buffer<T>(), g.N, g.O, g.L, rows.Buffer<T>());
     }
 
     private readonly struct RentCall(long n) : IFloatKernelCall<Array>
@@ -290,20 +282,29 @@ public static partial class Functional
         }
     }
 
-    /// <summary>dW = G colsᵀ (cols from the forward when it kept them), dx = col2im(Wᵀ G), db = Σ G, each only where asked for.</summary>
-    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradOutput, Tensor gradRows, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
+    /// <summary>
+    /// dW = Σ_n G[n] · cols[n]ᵀ (cols from the forward when it kept them), dx = col2im(Wᵀ G) a
+    /// sample at a time, db = Σ G (in the products' (O, N·L) layout, summed in a fixed order), each
+    /// only where asked for.
+    /// </summary>
+    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradOutput, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (gradWeight is not null)
             {
-                using var scratch = keptCols is null ? Tensor.Uninitialized([g.Rows, g.Columns], x.DType) : null;
+                using var scratch = keptCols is null ? Tensor.Uninitialized([g.N, g.Rows, g.L], x.DType) : null;
                 var cols = keptCols as T[] ?? scratch!.Buffer<T>();
-                if (keptCols is null) ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols);
-                ConvKernels.WeightGradient<T>(gradRows.Buffer<T>(), cols, g, gradWeight.Buffer<T>());
+                if (keptCols is null) ConvKernels.Im2ColBySample<T>(x.Buffer<T>(), g, cols);
+                ConvKernels.WeightGradientBySample<T>(gradOutput.Buffer<T>(), cols, g, gradWeight.Buffer<T>());
             }
             if (gradInput is not null) ConvKernels.InputGradientBySample<T>(w.Buffer<T>(), gradOutput.Buffer<T>(), g, gradInput.Buffer<T>());
-            if (gradBias is not null) ConvKernels.BiasGradient<T>(gradRows.Buffer<T>(), g.O, g.Columns, gradBias.Buffer<T>());
+            if (gradBias is not null)
+            {
+                using var gradRows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
+                ConvKernels.OutputToRows<T>(gradOutput.Buffer<T>(), g.N, g.O, g.L, gradRows.Buffer<T>());
+                ConvKernels.BiasGradient<T>(gradRows.Buffer<T>(), g.O, g.Columns, gradBias.Buffer<T>());
+            }
         }
     }
 }

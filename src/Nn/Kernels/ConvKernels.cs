@@ -160,21 +160,23 @@ internal static class ConvKernels
     /// Y = W · cols (<see cref="MatMulKernel"/>: the bits of an element never depend on the other
     /// columns), plus the bias, so this equals the whole-batch form bit for bit, with the columns
     /// of one sample still in cache for its product. When <paramref name="keptCols"/> is given,
-    /// the columns are also copied there in the whole-batch layout (C·KH·KW, N·L) for the weight gradient.
+    /// the columns are written there instead of a scratch array, sample after sample
+    /// ((N, C·KH·KW, L), <see cref="WeightGradientBySample{T}"/>'s layout), for the weight gradient.
     /// </summary>
     public static void ForwardBySample<T>(T[] x, T[] weight, T[]? bias, ConvGeometry g, T[]? keptCols, T[] y) where T : unmanaged, INumberBase<T>
         => PlaneParallel.For(g.N, (long)g.Rows * g.L + (long)g.O * g.L, (first, end) =>
         {
             var one = g with { N = 1 };
             int chw = g.C * g.H * g.W, l = g.L, rows = g.Rows, og = g.O / g.Groups, kg = g.GroupRows;
-            var cols = BufferPool.Rent<T>(rows * l);
+            var scratch = keptCols is null ? BufferPool.Rent<T>(rows * l) : null;
             for (int n = first; n < end; n++)
             {
+                Span<T> cols = scratch is not null ? scratch : keptCols.AsSpan(n * rows * l, rows * l);
                 Im2ColPlanes<T>(x.AsSpan(n * chw, chw), one, cols, 0, g.C);
                 var yn = y.AsSpan(n * g.O * l, g.O * l);
                 for (int k = 0; k < g.Groups; k++)
                     MatMulKernel.Gemm<T>(false, false, og, l, kg,
-                        weight.AsSpan(k * og * kg, og * kg), cols.AsSpan(k * kg * l, kg * l), yn.Slice(k * og * l, og * l),
+                        weight.AsSpan(k * og * kg, og * kg), cols.Slice(k * kg * l, kg * l), yn.Slice(k * og * l, og * l),
                         false, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
                 if (bias is not null)
                     for (int o = 0; o < g.O; o++)
@@ -182,11 +184,50 @@ internal static class ConvKernels
                         var line = yn.Slice(o * l, l);
                         TensorPrimitives.Add(line, bias[o], line);
                     }
-                if (keptCols is not null)
-                    for (int r = 0; r < rows; r++) cols.AsSpan(r * l, l).CopyTo(keptCols.AsSpan(r * g.Columns + n * l, l));
             }
-            BufferPool.Return(cols);
+            if (scratch is not null) BufferPool.Return(scratch);
         });
+
+    /// <summary>
+    /// cols[n] = im2col(x[n]) (C·KH·KW, L) for every sample, samples after one another (the layout
+    /// <see cref="ForwardBySample{T}"/> keeps), samples split over threads.
+    /// </summary>
+    public static void Im2ColBySample<T>(T[] x, ConvGeometry g, T[] cols) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, block = g.Rows * g.L;
+            for (int n = first; n < end; n++) Im2ColPlanes<T>(x.AsSpan(n * chw, chw), one, cols.AsSpan(n * block, block), 0, g.C);
+        });
+
+    /// <summary>
+    /// The weight gradient from the columns a sample at a time ((N, C·KH·KW, L), as
+    /// <see cref="ForwardBySample{T}"/> keeps them): per group, dW_k = Σ_n G[n, group k] · cols[n, group k]ᵀ,
+    /// the samples' products accumulated into dW in order. A product that accumulates continues
+    /// each element's FMA chain from C (<see cref="MatMulKernel"/>), so every element is the one
+    /// chain over all N·L columns in order of the whole-batch product G · colsᵀ, bit for bit. The
+    /// output channels are split over threads (each range of rows is its own chains).
+    /// </summary>
+    public static void WeightGradientBySample<T>(T[] gradOutput, T[] cols, ConvGeometry g, T[] gradWeight) where T : unmanaged, INumberBase<T>
+    {
+        int og = g.O / g.Groups, kg = g.GroupRows, l = g.L, block = g.Rows * g.L;
+        if (g.N == 0)
+        {
+            gradWeight.AsSpan(0, g.O * kg).Clear(); // no columns: every sum is empty
+            return;
+        }
+        PlaneParallel.For(g.O, (long)kg * g.Columns, (first, end) =>
+        {
+            for (int k = first / og; k * og < end; k++)
+            {
+                int o0 = Math.Max(first, k * og), o1 = Math.Min(end, (k + 1) * og);
+                for (int n = 0; n < g.N; n++)
+                    MatMulKernel.Gemm<T>(false, true, o1 - o0, kg, l,
+                        gradOutput.AsSpan((n * g.O + o0) * l, (o1 - o0) * l), cols.AsSpan(n * block + k * kg * l, kg * l), gradWeight.AsSpan(o0 * kg, (o1 - o0) * kg),
+                        n > 0, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+            }
+        }, maxParts: Threading.NumThreads);
+    }
 
     /// <summary>
     /// The input gradient, a sample at a time: dcols_n (C·KH·KW, L) = W_kᵀ · G[n, group k] per group
@@ -212,16 +253,6 @@ internal static class ConvKernels
             }
             BufferPool.Return(cols);
         });
-
-    /// <summary>The weight gradient, one product per group: dW_g (O/groups, Kg) = G_g (O/groups, N·L) · cols_gᵀ.</summary>
-    public static void WeightGradient<T>(ReadOnlySpan<T> gradRows, ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> gradWeight) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(false, true, og, kg, columns,
-                gradRows.Slice(k * og * columns, og * columns), cols.Slice(k * kg * columns, kg * columns), gradWeight.Slice(k * og * kg, og * kg),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
 
     /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout, the (n, o) planes split over threads.</summary>
     public static void OutputToRows<T>(T[] g, int n, int o, int l, T[] rows) where T : unmanaged

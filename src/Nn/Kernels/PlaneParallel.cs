@@ -20,10 +20,14 @@ internal static class PlaneParallel
     /// few ranges per thread claimed one at a time (<see cref="ParallelKernels.ForParts"/>; the
     /// caller works too, so a helper that starts late on a busy machine costs little).
     /// </summary>
-    public static void For(int planes, long elementsPerPlane, Action<int, int> body)
+    /// <param name="planes">The number of planes.</param>
+    /// <param name="elementsPerPlane">The work of one plane, in elements read or written.</param>
+    /// <param name="body">Called with (first, end): the planes first .. end - 1.</param>
+    /// <param name="maxParts">The most ranges to cut (a body with a fixed cost per range asks for one per thread).</param>
+    public static void For(int planes, long elementsPerPlane, Action<int, int> body, int maxParts = int.MaxValue)
     {
         int threads = Threading.NumThreads;
-        long parts = Math.Min(Math.Min(planes, 4L * threads), planes * elementsPerPlane / MinElementsPerPart);
+        long parts = Math.Min(Math.Min(Math.Min(planes, 4L * threads), maxParts), planes * elementsPerPlane / MinElementsPerPart);
         if (threads <= 1 || parts <= 1)
         {
             if (planes > 0) body(0, planes);

@@ -160,9 +160,11 @@ public sealed class ConvPoolKernelTests
     }
 
     /// <summary>
-    /// The sample-at-a-time forward and input gradient against the whole-batch form they replace:
-    /// im2col of the batch, one product per group over all N·L columns, the (O, N·L) → (N, O, L)
-    /// layout change plus the bias; and Wᵀ·G over all columns, then col2im. Bit for bit, at every thread count.
+    /// The sample-at-a-time forward, input gradient and weight gradient against the whole-batch
+    /// form they replace: im2col of the batch, one product per group over all N·L columns, the
+    /// (O, N·L) → (N, O, L) layout change plus the bias; Wᵀ·G over all columns, then col2im; and
+    /// G·colsᵀ over all columns (one FMA chain per element, which the samples' accumulating
+    /// products must continue exactly). Bit for bit, at every thread count.
     /// </summary>
     [TestCaseSource(nameof(BySampleCases))]
     public void ForwardAndInputGradientBySample_EqualTheWholeBatchProducts(int n, int c, int h, int w, int o, int kh, int kw, int s, int p, int d, int groups, bool hasBias)
@@ -193,6 +195,13 @@ public sealed class ConvPoolKernelTests
             MatMulKernel.Gemm(true, false, kg, columns, og, weight.AsSpan(k * og * kg, og * kg), gradRows.AsSpan(k * og * columns, og * columns), gradCols.AsSpan(k * kg * columns, kg * columns));
         var expectedDx = new float[x.Length];
         ConvKernels.Col2Im(gradCols, g, expectedDx);
+        var expectedDw = new float[o * kg];
+        for (int k = 0; k < groups; k++)
+            MatMulKernel.Gemm(false, true, og, kg, columns, gradRows.AsSpan(k * og * columns, og * columns), cols.AsSpan(k * kg * columns, kg * columns), expectedDw.AsSpan(k * og * kg, og * kg));
+        var bySample = new float[cols.Length]; // (N, C·KH·KW, L)
+        for (int r = 0; r < g.Rows; r++)
+            for (int sample = 0; sample < n; sample++)
+                cols.AsSpan(r * columns + sample * l, l).CopyTo(bySample.AsSpan((sample * g.Rows + r) * l, l));
 
         WithThreads(threads =>
         {
@@ -200,7 +209,13 @@ public sealed class ConvPoolKernelTests
             var kept = Values<float>(cols.Length, 16);
             ConvKernels.ForwardBySample(x, weight, bias, g, kept, y);
             ShouldBeBitwise<float>(y, expectedY, $"forward, threads={threads}");
-            ShouldBeBitwise<float>(kept, cols, $"kept columns, threads={threads}");
+            ShouldBeBitwise<float>(kept, bySample, $"kept columns, threads={threads}");
+            var recomputed = Values<float>(cols.Length, 18);
+            ConvKernels.Im2ColBySample(x, g, recomputed);
+            ShouldBeBitwise<float>(recomputed, bySample, $"im2col by sample, threads={threads}");
+            var dw = Values<float>(expectedDw.Length, 19);
+            ConvKernels.WeightGradientBySample(gradOutput, kept, g, dw);
+            ShouldBeBitwise<float>(dw, expectedDw, $"weight gradient, threads={threads}");
             ConvKernels.ForwardBySample(x, weight, bias, g, null, y);
             ShouldBeBitwise<float>(y, expectedY, $"forward without kept columns, threads={threads}");
             var dx = Values<float>(x.Length, 17);
