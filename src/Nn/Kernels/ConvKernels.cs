@@ -206,27 +206,35 @@ internal static class ConvKernels
     /// the samples' products accumulated into dW in order. A product that accumulates continues
     /// each element's FMA chain from C (<see cref="MatMulKernel"/>), so every element is the one
     /// chain over all N·L columns in order of the whole-batch product G · colsᵀ, bit for bit. The
-    /// output channels are split over threads (each range of rows is its own chains).
+    /// kernel taps (columns of dW) are split over threads (each range is its own chains, and each
+    /// part packs only its rows of the columns).
     /// </summary>
     public static void WeightGradientBySample<T>(T[] gradOutput, T[] cols, ConvGeometry g, T[] gradWeight) where T : unmanaged, INumberBase<T>
     {
-        int og = g.O / g.Groups, kg = g.GroupRows, l = g.L, block = g.Rows * g.L;
+        int og = g.O / g.Groups, kg = g.GroupRows, l = g.L, rows = g.Rows * g.L;
         if (g.N == 0)
         {
             gradWeight.AsSpan(0, g.O * kg).Clear(); // no columns: every sum is empty
             return;
         }
-        PlaneParallel.For(g.O, (long)kg * g.Columns, (first, end) =>
+        for (int k = 0; k < g.Groups; k++)
         {
-            for (int k = first / og; k * og < end; k++)
+            int group = k;
+            // Columns of dW_k (kernel taps) split over threads: each part reads only its rows of
+            // the columns matrix, accumulates its (O/groups, taps) block in a scratch array, and
+            // copies it into dW's rows at the end.
+            PlaneParallel.For(kg, (long)og * g.Columns, (first, end) =>
             {
-                int o0 = Math.Max(first, k * og), o1 = Math.Min(end, (k + 1) * og);
+                int taps = end - first;
+                var block = BufferPool.Rent<T>(og * taps);
                 for (int n = 0; n < g.N; n++)
-                    MatMulKernel.Gemm<T>(false, true, o1 - o0, kg, l,
-                        gradOutput.AsSpan((n * g.O + o0) * l, (o1 - o0) * l), cols.AsSpan(n * block + k * kg * l, kg * l), gradWeight.AsSpan(o0 * kg, (o1 - o0) * kg),
+                    MatMulKernel.Gemm<T>(false, true, og, taps, l,
+                        gradOutput.AsSpan((n * g.O + group * og) * l, og * l), cols.AsSpan(n * rows + (group * kg + first) * l, taps * l), block.AsSpan(0, og * taps),
                         n > 0, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
-            }
-        }, maxParts: Threading.NumThreads);
+                for (int o = 0; o < og; o++) block.AsSpan(o * taps, taps).CopyTo(gradWeight.AsSpan((group * og + o) * kg + first, taps));
+                BufferPool.Return(block);
+            }, maxParts: Threading.NumThreads);
+        }
     }
 
     /// <summary>
