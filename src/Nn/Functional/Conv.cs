@@ -209,6 +209,7 @@ public static partial class Functional
     private sealed class Conv2dFunction(ConvGeometry g) : BuiltInFunction
     {
         private int _inputs;
+        private Array? _cols; // the forward's im2col(x), kept for the weight gradient (null when the weight needs none)
 
         protected override Tensor Forward(IReadOnlyList<Tensor> inputs)
         {
@@ -216,7 +217,15 @@ public static partial class Functional
             _inputs = inputs.Count;
             SaveForBackward(x, w);
             var y = Tensor.Uninitialized([g.N, g.O, g.OH, g.OW], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new ForwardCall(x, w, inputs.Count == 3 ? inputs[2] : null, g, y));
+            // The weight gradient reads the same columns: keep them rather than unfold x again (x
+            // cannot change unseen: SaveForBackward detects an in-place change). Only the fused
+            // backward reads them; the array goes back to the pool when the graph is released.
+            if (NeedsInputGrad(1))
+            {
+                _cols = DTypeDispatch.RunFloat<RentCall, Array>(x.DType, new((long)g.Rows * g.Columns));
+                ReturnOnRelease(_cols);
+            }
+            DTypeDispatch.RunFloat(x.DType, new ForwardCall(x, w, inputs.Count == 3 ? inputs[2] : null, g, _cols, y));
             return y;
         }
 
@@ -238,13 +247,10 @@ public static partial class Functional
                 return grads;
             }
 
-            var gradRows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new OutputToRowsCall(gradOutput, g, gradRows));
             if (NeedsInputGrad(0)) grads[0] = Tensor.Uninitialized([g.N, g.C, g.H, g.W], x.DType);
             if (NeedsInputGrad(1)) grads[1] = Tensor.Uninitialized((int[])w.Dims.Clone(), x.DType);
             if (bias) grads[2] = Tensor.Uninitialized([g.O], x.DType);
-            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradRows, g, grads[0], grads[1], bias ? grads[2] : null));
-            gradRows.Dispose();
+            DTypeDispatch.RunFloat(x.DType, new BackwardCall(x, w, gradOutput, g, _cols, grads[0], grads[1], bias ? grads[2] : null));
             return grads;
         }
     }
@@ -259,42 +265,46 @@ public static partial class Functional
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ConvKernels.Col2Im<T>(cols.Buffer<T>(), g, x.Buffer<T>());
     }
 
-    private readonly struct OutputToRowsCall(Tensor gradOutput, ConvGeometry g, Tensor rows) : IFloatKernelCall
+    private readonly struct RentCall(long n) : IFloatKernelCall<Array>
     {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ConvKernels.OutputToRows<T>(gradOutput.Buffer<T>(), g.N, g.O, g.L, rows.Buffer<T>());
+        public Array Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => BufferPool.Rent<T>(checked((int)n));
     }
 
-    /// <summary>cols = im2col(x); Y_g = W_g cols_g per group; y = Y in (N, O, L) order, plus the bias.</summary>
-    private readonly struct ForwardCall(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) : IFloatKernelCall
+    /// <summary>
+    /// cols = im2col(x) (into <paramref name="keptCols"/> when the backward will read it); Y_g = W_g cols_g
+    /// per group; y = Y in (N, O, L) order, plus the bias.
+    /// </summary>
+    private readonly struct ForwardCall(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Array? keptCols, Tensor y) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            using var cols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
-            using var rows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
-            ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols.Buffer<T>());
-            ConvKernels.Forward<T>(w.Buffer<T>(), cols.Buffer<T>(), g, rows.Buffer<T>());
-            ConvKernels.RowsToOutput<T>(rows.Buffer<T>(), bias is null ? default : bias.Buffer<T>(), g.N, g.O, g.L, y.Buffer<T>());
+            ConvKernels.ForwardBySample<T>(x.Buffer<T>(), w.Buffer<T>(), bias?.Buffer<T>(), g, keptCols as T[], y.Buffer<T>());
         }
     }
 
-    /// <summary>dW = G colsᵀ, dx = col2im(Wᵀ G), db = Σ G, each only where asked for.</summary>
-    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradRows, ConvGeometry g, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
+    /// <summary>
+    /// dW = Σ_n G[n] · cols[n]ᵀ (cols from the forward when it kept them), dx = col2im(Wᵀ G) a
+    /// sample at a time, db = Σ G (in the products' (O, N·L) layout, summed in a fixed order), each
+    /// only where asked for.
+    /// </summary>
+    private readonly struct BackwardCall(Tensor x, Tensor w, Tensor gradOutput, ConvGeometry g, Array? keptCols, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (gradWeight is not null)
             {
-                using var cols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
-                ConvKernels.Im2Col<T>(x.Buffer<T>(), g, cols.Buffer<T>());
-                ConvKernels.WeightGradient<T>(gradRows.Buffer<T>(), cols.Buffer<T>(), g, gradWeight.Buffer<T>());
+                using var scratch = keptCols is null ? Tensor.Uninitialized([g.N, g.Rows, g.L], x.DType) : null;
+                var cols = keptCols as T[] ?? scratch!.Buffer<T>();
+                if (keptCols is null) ConvKernels.Im2ColBySample<T>(x.Buffer<T>(), g, cols);
+                ConvKernels.WeightGradientBySample<T>(gradOutput.Buffer<T>(), cols, g, gradWeight.Buffer<T>());
             }
-            if (gradInput is not null)
+            if (gradInput is not null) ConvKernels.InputGradientBySample<T>(w.Buffer<T>(), gradOutput.Buffer<T>(), g, gradInput.Buffer<T>());
+            if (gradBias is not null)
             {
-                using var gradCols = Tensor.Uninitialized([g.Rows, g.Columns], x.DType);
-                ConvKernels.ColumnGradient<T>(w.Buffer<T>(), gradRows.Buffer<T>(), g, gradCols.Buffer<T>());
-                ConvKernels.Col2Im<T>(gradCols.Buffer<T>(), g, gradInput.Buffer<T>());
+                using var gradRows = Tensor.Uninitialized([g.O, g.Columns], x.DType);
+                ConvKernels.OutputToRows<T>(gradOutput.Buffer<T>(), g.N, g.O, g.L, gradRows.Buffer<T>());
+                ConvKernels.BiasGradient<T>(gradRows.Buffer<T>(), g.O, g.Columns, gradBias.Buffer<T>());
             }
-            if (gradBias is not null) ConvKernels.BiasGradient<T>(gradRows.Buffer<T>(), g.O, g.Columns, gradBias.Buffer<T>());
         }
     }
 }

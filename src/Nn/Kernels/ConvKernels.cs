@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Autograd.Kernels;
 
@@ -24,143 +25,253 @@ internal readonly record struct ConvGeometry(
 
     /// <summary>Columns of the column matrix: N · OH · OW.</summary>
     public int Columns => N * OH * OW;
+
+    /// <summary>
+    /// True when every tap of every window is inside the input (no padding before, and none
+    /// implied after, as "same" with an even kernel has) and the column stride is 1: im2col then
+    /// copies whole rows.
+    /// </summary>
+    public bool UnpaddedRows => PadH == 0 && PadW == 0 && StrideW == 1
+        && (OH - 1) * StrideH + (KH - 1) * DilationH < H && OW - 1 + (KW - 1) * DilationW < W;
 }
 
 /// <summary>
-/// The span loops of the convolutions (src/Nn/Functional/Conv.cs): im2col, col2im, the output
-/// layout change with the bias, and the bias gradient. The products themselves go through
-/// <see cref="MatMulKernel"/>; nothing here depends on the vector width, and col2im adds each
-/// input element's contributions in one fixed order (kernel row, kernel column, output position).
+/// The span loops of the convolutions (src/Nn/Functional/Conv.cs): im2col, col2im, the forward
+/// and the input gradient a sample at a time (im2col or col2im around that sample's products),
+/// the output gradient's layout change, and the weight and bias gradients. The products
+/// themselves go through <see cref="MatMulKernel"/>; nothing here depends on the vector width or
+/// the thread count, and col2im adds each input element's contributions in one fixed order
+/// (kernel row, kernel column, output position).
 /// </summary>
 internal static class ConvKernels
 {
     /// <summary>
     /// im2col: cols[(c·KH + i)·KW + j, n·L + oh·OW + ow] = x[n, c, oh·sh - ph + i·dh, ow·sw - pw + j·dw],
-    /// 0 where that index falls in the padding. cols is (C·KH·KW, N·OH·OW), row-major.
+    /// 0 where that index falls in the padding. cols is (C·KH·KW, N·OH·OW), row-major. The (n, c)
+    /// planes are split over threads (<see cref="PlaneParallel"/>): each writes its own segments of cols.
     /// </summary>
-    public static void Im2Col<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public static void Im2Col<T>(T[] x, ConvGeometry g, T[] cols) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N * g.C, (long)g.KH * g.KW * g.L, (first, end) => Im2ColPlanes<T>(x, g, cols, first, end));
+
+    /// <summary><see cref="Im2Col{T}"/> for the planes p = n·C + c in <paramref name="first"/> .. <paramref name="end"/> - 1.</summary>
+    public static void Im2ColPlanes<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> cols, int first, int end) where T : unmanaged, INumberBase<T>
     {
         int hw = g.H * g.W, l = g.L, columns = g.Columns;
-        for (int c = 0; c < g.C; c++)
+        for (int p = first; p < end; p++)
+        {
+            int n = p / g.C, c = p % g.C;
+            var plane = x.Slice(p * hw, hw);
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = cols.Slice(((c * g.KH + i) * g.KW + j) * columns, columns);
-                    for (int n = 0; n < g.N; n++)
+                    var dst = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    if (g.UnpaddedRows)
                     {
-                        var plane = x.Slice((n * g.C + c) * hw, hw);
-                        var dst = row.Slice(n * l, l);
-                        for (int oh = 0; oh < g.OH; oh++)
-                        {
-                            int h = oh * g.StrideH - g.PadH + i * g.DilationH;
-                            var line = dst.Slice(oh * g.OW, g.OW);
-                            if ((uint)h >= (uint)g.H) { line.Clear(); continue; }
-                            var src = plane.Slice(h * g.W, g.W);
-                            int w0 = j * g.DilationW - g.PadW;
-                            for (int ow = 0; ow < g.OW; ow++)
-                            {
-                                int w = w0 + ow * g.StrideW;
-                                line[ow] = (uint)w < (uint)g.W ? src[w] : T.Zero;
-                            }
-                        }
+                        // No padding, unit column stride: output row oh is input row oh·sh + i·dh from column j·dw on.
+                        int offset = i * g.DilationH * g.W + j * g.DilationW;
+                        ShortSpans.CopyRows(plane.Slice(offset, (g.OH - 1) * g.StrideH * g.W + g.OW), g.StrideH * g.W, dst, g.OW, g.OH);
+                        continue;
+                    }
+                    var (w0, lo, hi) = ValidColumns(g, j);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int h = oh * g.StrideH - g.PadH + i * g.DilationH;
+                        var line = dst.Slice(oh * g.OW, g.OW);
+                        if ((uint)h >= (uint)g.H) { line.Clear(); continue; }
+                        var src = plane.Slice(h * g.W, g.W);
+                        if (lo > 0) line[..lo].Clear();
+                        if (hi < line.Length) line[hi..].Clear();
+                        if (g.StrideW == 1) ShortSpans.Copy(src.Slice(w0 + lo, hi - lo), line[lo..hi]);
+                        else
+                            for (int ow = lo; ow < hi; ow++) line[ow] = src[w0 + ow * g.StrideW];
                     }
                 }
+        }
+    }
+
+    /// <summary>
+    /// The output columns ow in lo .. hi - 1 whose input column w0 + ow·sw (w0 = j·dw - pw) lies
+    /// inside the input; the others read the padding.
+    /// </summary>
+    private static (int W0, int Lo, int Hi) ValidColumns(in ConvGeometry g, int j)
+    {
+        int w0 = j * g.DilationW - g.PadW;
+        int lo = w0 >= 0 ? 0 : Math.Min(g.OW, (-w0 + g.StrideW - 1) / g.StrideW);
+        int hi = w0 > g.W - 1 ? 0 : Math.Min(g.OW, (g.W - 1 - w0) / g.StrideW + 1);
+        return (w0, lo, Math.Max(lo, hi));
     }
 
     /// <summary>
     /// col2im, the adjoint of <see cref="Im2Col{T}"/>: x = 0, then x[n, c, h, w] += cols[row, column]
     /// for every (row, column) that im2col read from (n, c, h, w), rows in order, columns in order.
+    /// Each (n, c) plane is summed by one thread, in that order (<see cref="PlaneParallel"/>).
     /// </summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> x) where T : unmanaged, INumberBase<T>
+    public static void Col2Im<T>(T[] cols, ConvGeometry g, T[] x) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N * g.C, (long)g.KH * g.KW * g.L, (first, end) => Col2ImPlanes<T>(cols, g, x, first, end));
+
+    /// <summary>
+    /// <see cref="Col2Im{T}"/> for the planes p = n·C + c in <paramref name="first"/> .. <paramref name="end"/> - 1.
+    /// An element of a plane receives at most one term per kernel tap (i, j), and the taps are
+    /// visited in order, so each element's sum is the one of the row-by-row loop; a stride-1 line
+    /// adds its in-range terms with <see cref="ShortSpans.AddTo{T}"/> (one rounding per element, as the scalar loop).
+    /// </summary>
+    public static void Col2ImPlanes<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> x, int first, int end) where T : unmanaged, INumberBase<T>
     {
-        x.Clear();
         int hw = g.H * g.W, l = g.L, columns = g.Columns;
-        for (int c = 0; c < g.C; c++)
+        for (int p = first; p < end; p++)
+        {
+            int n = p / g.C, c = p % g.C;
+            var plane = x.Slice(p * hw, hw);
+            plane.Clear();
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    var row = cols.Slice(((c * g.KH + i) * g.KW + j) * columns, columns);
-                    for (int n = 0; n < g.N; n++)
+                    var src = cols.Slice(((c * g.KH + i) * g.KW + j) * columns + n * l, l);
+                    if (g.UnpaddedRows)
                     {
-                        var plane = x.Slice((n * g.C + c) * hw, hw);
-                        var src = row.Slice(n * l, l);
-                        for (int oh = 0; oh < g.OH; oh++)
+                        int offset = i * g.DilationH * g.W + j * g.DilationW;
+                        ShortSpans.AddRows(src, g.OW, g.OH, plane.Slice(offset, (g.OH - 1) * g.StrideH * g.W + g.OW), g.StrideH * g.W);
+                        continue;
+                    }
+                    var (w0, lo, hi) = ValidColumns(g, j);
+                    if (lo == hi) continue;
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        int h = oh * g.StrideH - g.PadH + i * g.DilationH;
+                        if ((uint)h >= (uint)g.H) continue;
+                        var dst = plane.Slice(h * g.W, g.W);
+                        var line = src.Slice(oh * g.OW, g.OW);
+                        if (g.StrideW == 1)
                         {
-                            int h = oh * g.StrideH - g.PadH + i * g.DilationH;
-                            if ((uint)h >= (uint)g.H) continue;
-                            var dst = plane.Slice(h * g.W, g.W);
-                            var line = src.Slice(oh * g.OW, g.OW);
-                            int w0 = j * g.DilationW - g.PadW;
-                            for (int ow = 0; ow < g.OW; ow++)
-                            {
-                                int w = w0 + ow * g.StrideW;
-                                if ((uint)w < (uint)g.W) dst[w] += line[ow];
-                            }
+                            ShortSpans.AddTo(line[lo..hi], dst.Slice(w0 + lo, hi - lo));
                         }
+                        else
+                            for (int ow = lo; ow < hi; ow++) dst[w0 + ow * g.StrideW] += line[ow];
                     }
                 }
+        }
     }
 
     /// <summary>
-    /// The forward products, one per group: Y_g (O/groups, N·L) = W_g (O/groups, Kg) · cols_g (Kg, N·L),
-    /// each element one FMA chain over the Kg terms in order (<see cref="MatMulKernel"/>).
+    /// The whole forward, a sample at a time: cols_n = im2col(x[n]) (C·KH·KW, L) in a scratch
+    /// array, y[n, group k] (O/groups, L) = W_k · cols_n,k, then y[n, o, :] += bias[o]. Samples are
+    /// split over threads (<see cref="PlaneParallel"/>), each product on its own thread. Each
+    /// element is the same FMA chain over the Kg terms in order as in the whole-batch product
+    /// Y = W · cols (<see cref="MatMulKernel"/>: the bits of an element never depend on the other
+    /// columns), plus the bias, so this equals the whole-batch form bit for bit, with the columns
+    /// of one sample still in cache for its product. When <paramref name="keptCols"/> is given,
+    /// the columns are written there instead of a scratch array, sample after sample
+    /// ((N, C·KH·KW, L), <see cref="WeightGradientBySample{T}"/>'s layout), for the weight gradient.
     /// </summary>
-    public static void Forward<T>(ReadOnlySpan<T> weight, ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> y) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(false, false, og, columns, kg,
-                weight.Slice(k * og * kg, og * kg), cols.Slice(k * kg * columns, kg * columns), y.Slice(k * og * columns, og * columns),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
-
-    /// <summary>The weight gradient, one product per group: dW_g (O/groups, Kg) = G_g (O/groups, N·L) · cols_gᵀ.</summary>
-    public static void WeightGradient<T>(ReadOnlySpan<T> gradRows, ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> gradWeight) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(false, true, og, kg, columns,
-                gradRows.Slice(k * og * columns, og * columns), cols.Slice(k * kg * columns, kg * columns), gradWeight.Slice(k * og * kg, og * kg),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
-
-    /// <summary>The column gradient, one product per group: dcols_g (Kg, N·L) = W_gᵀ · G_g (O/groups, N·L).</summary>
-    public static void ColumnGradient<T>(ReadOnlySpan<T> weight, ReadOnlySpan<T> gradRows, in ConvGeometry g, Span<T> gradCols) where T : unmanaged
-    {
-        int og = g.O / g.Groups, kg = g.GroupRows, columns = g.Columns;
-        for (int k = 0; k < g.Groups; k++)
-            MatMulKernel.Gemm(true, false, kg, columns, og,
-                weight.Slice(k * og * kg, og * kg), gradRows.Slice(k * og * columns, og * columns), gradCols.Slice(k * kg * columns, kg * columns),
-                false, KernelWidth.Current, Threading.NumThreads, MatMulKernel.ParallelThreshold);
-    }
-
-    /// <summary>
-    /// y[n, o, p] = rows[o, n·L + p] + bias[o] (no bias when <paramref name="bias"/> is empty):
-    /// the products' (O, N·L) layout to PyTorch's (N, O, L).
-    /// </summary>
-    public static void RowsToOutput<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> bias, int n, int o, int l, Span<T> y) where T : unmanaged, INumberBase<T>
-    {
-        for (int s = 0; s < n; s++)
-            for (int c = 0; c < o; c++)
+    public static void ForwardBySample<T>(T[] x, T[] weight, T[]? bias, ConvGeometry g, T[]? keptCols, T[] y) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L + (long)g.O * g.L, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, l = g.L, rows = g.Rows, og = g.O / g.Groups, kg = g.GroupRows;
+            var scratch = keptCols is null ? BufferPool.Rent<T>(rows * l) : null;
+            for (int n = first; n < end; n++)
             {
-                var src = rows.Slice((c * n + s) * l, l);
-                var dst = y.Slice((s * o + c) * l, l);
-                if (bias.IsEmpty) src.CopyTo(dst);
-                else
-                {
-                    T b = bias[c];
-                    for (int p = 0; p < l; p++) dst[p] = src[p] + b;
-                }
+                Span<T> cols = scratch is not null ? scratch : keptCols.AsSpan(n * rows * l, rows * l);
+                Im2ColPlanes<T>(x.AsSpan(n * chw, chw), one, cols, 0, g.C);
+                var yn = y.AsSpan(n * g.O * l, g.O * l);
+                for (int k = 0; k < g.Groups; k++)
+                    MatMulKernel.Gemm<T>(false, false, og, l, kg,
+                        weight.AsSpan(k * og * kg, og * kg), cols.Slice(k * kg * l, kg * l), yn.Slice(k * og * l, og * l),
+                        false, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+                if (bias is not null)
+                    for (int o = 0; o < g.O; o++)
+                    {
+                        var line = yn.Slice(o * l, l);
+                        TensorPrimitives.Add(line, bias[o], line);
+                    }
             }
+            if (scratch is not null) BufferPool.Return(scratch);
+        });
+
+    /// <summary>
+    /// cols[n] = im2col(x[n]) (C·KH·KW, L) for every sample, samples after one another (the layout
+    /// <see cref="ForwardBySample{T}"/> keeps), samples split over threads.
+    /// </summary>
+    public static void Im2ColBySample<T>(T[] x, ConvGeometry g, T[] cols) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, block = g.Rows * g.L;
+            for (int n = first; n < end; n++) Im2ColPlanes<T>(x.AsSpan(n * chw, chw), one, cols.AsSpan(n * block, block), 0, g.C);
+        });
+
+    /// <summary>
+    /// The weight gradient from the columns a sample at a time ((N, C·KH·KW, L), as
+    /// <see cref="ForwardBySample{T}"/> keeps them): per group, dW_k = Σ_n G[n, group k] · cols[n, group k]ᵀ,
+    /// the samples' products accumulated into dW in order. A product that accumulates continues
+    /// each element's FMA chain from C (<see cref="MatMulKernel"/>), so every element is the one
+    /// chain over all N·L columns in order of the whole-batch product G · colsᵀ, bit for bit. The
+    /// kernel taps (columns of dW) are split over threads (each range is its own chains, and each
+    /// part packs only its rows of the columns).
+    /// </summary>
+    public static void WeightGradientBySample<T>(T[] gradOutput, T[] cols, ConvGeometry g, T[] gradWeight) where T : unmanaged, INumberBase<T>
+    {
+        int og = g.O / g.Groups, kg = g.GroupRows, l = g.L, rows = g.Rows * g.L;
+        if (g.N == 0)
+        {
+            gradWeight.AsSpan(0, g.O * kg).Clear(); // no columns: every sum is empty
+            return;
+        }
+        for (int k = 0; k < g.Groups; k++)
+        {
+            int group = k;
+            // Columns of dW_k (kernel taps) split over threads: each part reads only its rows of
+            // the columns matrix, accumulates its (O/groups, taps) block in a scratch array, and
+            // copies it into dW's rows at the end.
+            PlaneParallel.For(kg, (long)og * g.Columns, (first, end) =>
+            {
+                int taps = end - first;
+                var block = BufferPool.Rent<T>(og * taps);
+                for (int n = 0; n < g.N; n++)
+                    MatMulKernel.Gemm<T>(false, true, og, taps, l,
+                        gradOutput.AsSpan((n * g.O + group * og) * l, og * l), cols.AsSpan(n * rows + (group * kg + first) * l, taps * l), block.AsSpan(0, og * taps),
+                        n > 0, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+                for (int o = 0; o < og; o++) block.AsSpan(o * taps, taps).CopyTo(gradWeight.AsSpan((group * og + o) * kg + first, taps));
+                BufferPool.Return(block);
+            }, maxParts: Threading.NumThreads);
+        }
     }
 
-    /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout.</summary>
-    public static void OutputToRows<T>(ReadOnlySpan<T> g, int n, int o, int l, Span<T> rows) where T : unmanaged
-    {
-        for (int s = 0; s < n; s++)
-            for (int c = 0; c < o; c++)
-                g.Slice((s * o + c) * l, l).CopyTo(rows.Slice((c * n + s) * l, l));
-    }
+    /// <summary>
+    /// The input gradient, a sample at a time: dcols_n (C·KH·KW, L) = W_kᵀ · G[n, group k] per group
+    /// (G[n] is the output gradient's (O, L) block, read in place), then dx[n] = col2im(dcols_n).
+    /// Samples are split over threads. Each dcols element is the same FMA chain over the O/groups
+    /// terms in order as in the whole-batch product, and col2im adds each element's terms in the
+    /// same order, so this equals the whole-batch form bit for bit.
+    /// </summary>
+    public static void InputGradientBySample<T>(T[] weight, T[] gradOutput, ConvGeometry g, T[] gradInput) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(g.N, (long)g.Rows * g.L + (long)g.C * g.H * g.W, (first, end) =>
+        {
+            var one = g with { N = 1 };
+            int chw = g.C * g.H * g.W, l = g.L, rows = g.Rows, og = g.O / g.Groups, kg = g.GroupRows;
+            var cols = BufferPool.Rent<T>(rows * l);
+            for (int n = first; n < end; n++)
+            {
+                var gn = gradOutput.AsSpan(n * g.O * l, g.O * l);
+                for (int k = 0; k < g.Groups; k++)
+                    MatMulKernel.Gemm<T>(true, false, kg, l, og,
+                        weight.AsSpan(k * og * kg, og * kg), gn.Slice(k * og * l, og * l), cols.AsSpan(k * kg * l, kg * l),
+                        false, KernelWidth.Current, 1, MatMulKernel.ParallelThreshold);
+                Col2ImPlanes<T>(cols, one, gradInput.AsSpan(n * chw, chw), 0, g.C);
+            }
+            BufferPool.Return(cols);
+        });
+
+    /// <summary>rows[o, n·L + p] = g[n, o, p]: an output gradient in the products' layout, the (n, o) planes split over threads.</summary>
+    public static void OutputToRows<T>(T[] g, int n, int o, int l, T[] rows) where T : unmanaged
+        => PlaneParallel.For(n * o, l, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                int s = p / o, c = p % o;
+                g.AsSpan(p * l, l).CopyTo(rows.AsSpan((c * n + s) * l, l));
+            }
+        });
 
     /// <summary>
     /// The bias gradient db[o] = Σ rows[o, :], each row summed by <see cref="FixedOrderSum"/>

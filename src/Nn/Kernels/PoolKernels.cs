@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Nn;
 
@@ -45,12 +48,36 @@ internal static class PoolKernels
     /// <summary>
     /// y[p, o] = the window's maximum, index[p, o] = its position h·W + w in the plane: the first
     /// strict maximum in scan order, or the last NaN (PyTorch's <c>val &gt; max || isnan(val)</c>).
-    /// A window of -∞ only keeps its first position.
+    /// A window of -∞ only keeps its first position. The planes are split over threads
+    /// (<see cref="PlaneParallel"/>); the common 2×2, stride-2 pool takes <see cref="MaxForward2x2"/>.
     /// </summary>
-    public static void MaxForward<T>(ReadOnlySpan<T> x, in PoolGeometry g, Span<T> y, Span<long> index) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxForward<T>(T[] x, PoolGeometry g, T[] y, long[] index) where T : unmanaged, IFloatingPointIeee754<T>
+        => PlaneParallel.For(g.Planes, (long)g.H * g.W, (first, end) =>
+        {
+            int hw = g.H * g.W, l = g.OH * g.OW;
+            var src = x.AsSpan(first * hw, (end - first) * hw);
+            var dst = y.AsSpan(first * l, (end - first) * l);
+            var idx = index.AsSpan(first * l, (end - first) * l);
+            if (Is2x2(g)) MaxForward2x2(src, g, end - first, dst, idx);
+            else MaxForwardPlanes(src, g, end - first, dst, idx);
+        });
+
+    /// <summary>
+    /// True for a 2×2 window with stride 2, no padding, no dilation, not adaptive, every window
+    /// inside the input (so no window is clipped): <c>MaxPool2d(2)</c>.
+    /// </summary>
+    public static bool Is2x2(in PoolGeometry g)
+        => !g.Adaptive && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PH == 0 && g.PW == 0
+           && g.DH == 1 && g.DW == 1 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
+
+    /// <summary>
+    /// <see cref="MaxForward{T}"/>'s general loop over <paramref name="planes"/> planes: any
+    /// window (kernel, stride, padding, dilation or adaptive), clipped to the input.
+    /// </summary>
+    public static void MaxForwardPlanes<T>(ReadOnlySpan<T> x, in PoolGeometry g, int planes, Span<T> y, Span<long> index) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int hw = g.H * g.W, l = g.OH * g.OW;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = 0; p < planes; p++)
         {
             var plane = x.Slice(p * hw, hw);
             for (int oh = 0; oh < g.OH; oh++)
@@ -74,16 +101,107 @@ internal static class PoolKernels
         }
     }
 
-    /// <summary>The max pool's backward: dx = 0, then dx[p, index[p, o]] += grad[p, o], outputs in order.</summary>
-    public static void MaxScatter<T>(ReadOnlySpan<T> grad, ReadOnlySpan<long> index, int planes, int hw, int l, Span<T> dx) where T : unmanaged, INumberBase<T>
+    /// <summary>
+    /// The general loop specialised to <see cref="Is2x2"/> windows: the four taps a, b (row h) and
+    /// c, d (row h + 1) compared in scan order with the same rule. The general loop starts from
+    /// max = -∞ and position a; its first step leaves max = a and position a whatever a is (-∞
+    /// included), so starting from a gives the same value and index.
+    /// </summary>
+    public static void MaxForward2x2<T>(ReadOnlySpan<T> x, in PoolGeometry g, int planes, Span<T> y, Span<long> index) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        dx.Clear();
+        int w = g.W, hw = g.H * g.W, ow = g.OW, l = g.OH * g.OW;
         for (int p = 0; p < planes; p++)
         {
-            var plane = dx.Slice(p * hw, hw);
-            for (int o = 0; o < l; o++) plane[(int)index[p * l + o]] += grad[p * l + o];
+            var plane = x.Slice(p * hw, hw);
+            var yp = y.Slice(p * l, l);
+            var ip = index.Slice(p * l, l);
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                int r = 2 * oh * w;
+                var top = plane.Slice(r, 2 * ow);
+                var bottom = plane.Slice(r + w, 2 * ow);
+                var yl = yp.Slice(oh * ow, ow);
+                var il = ip.Slice(oh * ow, ow);
+                int done = typeof(T) == typeof(float)
+                    ? MaxRow2x2(MemoryMarshal.Cast<T, float>(top), MemoryMarshal.Cast<T, float>(bottom), r, w, MemoryMarshal.Cast<T, float>(yl), il)
+                    : 0;
+                for (int q = done; q < yl.Length && q < il.Length; q++)
+                {
+                    int at = r + 2 * q;
+                    T max = top[2 * q], v = top[2 * q + 1];
+                    if (v > max || T.IsNaN(v)) { max = v; at = r + 2 * q + 1; }
+                    v = bottom[2 * q];
+                    if (v > max || T.IsNaN(v)) { max = v; at = r + w + 2 * q; }
+                    v = bottom[2 * q + 1];
+                    if (v > max || T.IsNaN(v)) { max = v; at = r + w + 2 * q + 1; }
+                    yl[q] = max;
+                    il[q] = at;
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// Four windows at a time of one output row of <see cref="MaxForward2x2{T}"/> in Float32 on SSE:
+    /// the taps a, b (top row) and c, d (bottom row) of four windows deinterleaved into vectors, then
+    /// the same three steps "v &gt; max || isnan(v)" lane by lane (compare, select), so each window
+    /// gets the scalar loop's value and index. Returns the windows done (a multiple of 4); the caller
+    /// does the rest.
+    /// </summary>
+    private static int MaxRow2x2(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, int r, int w, Span<float> y, Span<long> index)
+    {
+        if (!Sse.IsSupported) return 0;
+        int windows = Math.Min(y.Length, index.Length);
+        if (top.Length < 2 * windows || bottom.Length < 2 * windows) return 0;
+        ref float t = ref MemoryMarshal.GetReference(top);
+        ref float b = ref MemoryMarshal.GetReference(bottom);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref long ir = ref MemoryMarshal.GetReference(index);
+        var first = Vector128.Create(r) + Vector128.Create(0, 2, 4, 6); // position of tap a of the 4 windows
+        var offB = Vector128.Create(1);
+        var offC = Vector128.Create(w);
+        var offD = Vector128.Create(w + 1);
+        int q = 0;
+        for (; q + 4 <= windows; q += 4)
+        {
+            var t0 = Vector128.LoadUnsafe(ref t, (nuint)(2 * q));
+            var t1 = Vector128.LoadUnsafe(ref t, (nuint)(2 * q + 4));
+            var b0 = Vector128.LoadUnsafe(ref b, (nuint)(2 * q));
+            var b1 = Vector128.LoadUnsafe(ref b, (nuint)(2 * q + 4));
+            var max = Sse.Shuffle(t0, t1, 0b10_00_10_00); // a: the even elements
+            var off = Vector128<int>.Zero;
+            Step(Sse.Shuffle(t0, t1, 0b11_01_11_01), offB, ref max, ref off); // b
+            Step(Sse.Shuffle(b0, b1, 0b10_00_10_00), offC, ref max, ref off); // c
+            Step(Sse.Shuffle(b0, b1, 0b11_01_11_01), offD, ref max, ref off); // d
+            max.StoreUnsafe(ref yr, (nuint)q);
+            var at = first + Vector128.Create(2 * q) + off;
+            Vector128.WidenLower(at).StoreUnsafe(ref ir, (nuint)q);
+            Vector128.WidenUpper(at).StoreUnsafe(ref ir, (nuint)(q + 2));
+        }
+        return q;
+
+        // max, off = v, offset where v > max || isnan(v) (lane by lane).
+        static void Step(Vector128<float> v, Vector128<int> offset, ref Vector128<float> max, ref Vector128<int> off)
+        {
+            var take = Vector128.GreaterThan(v, max) | ~Vector128.Equals(v, v);
+            max = Vector128.ConditionalSelect(take, v, max);
+            off = Vector128.ConditionalSelect(take.AsInt32(), offset, off);
+        }
+    }
+
+    /// <summary>The max pool's backward: dx = 0, then dx[p, index[p, o]] += grad[p, o], outputs in order; the planes split over threads.</summary>
+    public static void MaxScatter<T>(T[] grad, long[] index, int planes, int hw, int l, T[] dx) where T : unmanaged, INumberBase<T>
+        => PlaneParallel.For(planes, hw, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var plane = dx.AsSpan(p * hw, hw);
+                plane.Clear();
+                var g = grad.AsSpan(p * l, l);
+                var at = index.AsSpan(p * l, l);
+                for (int o = 0; o < g.Length && o < at.Length; o++) plane[(int)at[o]] += g[o];
+            }
+        });
 
     /// <summary>The adjoint of <see cref="MaxScatter{T}"/>: y[p, o] = x[p, index[p, o]].</summary>
     public static void MaxGather<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> index, int planes, int hw, int l, Span<T> y) where T : unmanaged
