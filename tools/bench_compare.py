@@ -39,6 +39,8 @@ WORKLOADS = {
     "matmul256": ("MatMulBenchmarks.Sgemm", "256", 0.9, "float32 matmul 256^3"),
     "sigmoid": ("SigmoidBenchmarks.Sigmoid", None, 1.0, "sigmoid over 1M float32"),
     "sigmoid_disposed": ("SigmoidBenchmarks.SigmoidDisposed", None, 1.0, "sigmoid over 1M float32, result disposed (using)"),
+    "lstm": ("TrainingBenchmarks.LstmStep", None, 2.0, "LSTM(32, 128) step, L 50, batch 16, Linear head, SGD (issue 14)"),
+    "lenet": ("TrainingBenchmarks.LeNetStep", None, 2.0, "LeNet-style CNN step, batch 64 of 1x28x28, SGD momentum (issue 15)"),
 }
 # Rows timed against another row's PyTorch workload (bench_torch.py has no such name).
 TORCH_WORKLOAD = {"sigmoid_disposed": "sigmoid"}

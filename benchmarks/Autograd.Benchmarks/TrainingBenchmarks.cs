@@ -15,8 +15,9 @@ public class TrainingBenchmarks
     private TrainingWorkload _softmax = null!;
     private TrainingWorkload _mlp = null!;
     private TrainingWorkload _lstm = null!;
+    private TrainingWorkload _lenet = null!;
 
-    /// <summary>Builds the four models and their data (fixed seeds).</summary>
+    /// <summary>Builds the five models and their data (fixed seeds).</summary>
     [GlobalSetup]
     public void Setup()
     {
@@ -24,6 +25,7 @@ public class TrainingBenchmarks
         _softmax = TrainingWorkload.SoftmaxRegression();
         _mlp = TrainingWorkload.Mlp();
         _lstm = TrainingWorkload.Lstm();
+        _lenet = TrainingWorkload.LeNet();
     }
 
     /// <summary>569×30 full batch, Linear(30, 1), BCEWithLogitsLoss, SGD.</summary>
@@ -41,4 +43,8 @@ public class TrainingBenchmarks
     /// <summary>LSTM(32, 128) over (50, 16, 32), Linear(128, 10) on the last output, CrossEntropyLoss, SGD (issue 14).</summary>
     [Benchmark]
     public void LstmStep() => _lstm.Step();
+
+    /// <summary>The LeNet-style CNN on 64 inputs of 1x28x28, CrossEntropyLoss, SGD with momentum (issue 15).</summary>
+    [Benchmark]
+    public void LeNetStep() => _lenet.Step();
 }
