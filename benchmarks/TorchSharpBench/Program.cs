@@ -92,9 +92,10 @@ float[] BinaryData(int n) => Enumerable.Range(0, n).Select(_ => rng.NextDouble()
 (Tensor Ours, TT Theirs) BothLabels(long[] data) => (Tensor.FromArray(data, data.Length), torch.tensor(data, new long[] { data.Length }));
 
 // The pause after each side's sample: long enough for each library's idle worker threads to stop
-// spinning (ours spin 1 ms after a kernel; libtorch's OpenMP workers longer) before the other runs.
-// With 5 ms the softmax step measured 3.44x; with 60 ms, 4.00x (docs/performance.md).
-const int SpinSettleMs = 60;
+// spinning (ours spin 1 ms after a kernel; libtorch's OpenMP workers far longer) before the other
+// runs. With 5 ms the softmax step measured 3.44x; with 60 ms 3.47-4.00x; with 300 ms 3.77x in a
+// run where 60 ms gave 3.47x (docs/performance.md).
+const int SpinSettleMs = 300;
 
 var results = new List<(string Name, double Ours, double Theirs)>();
 var runStart = CpuNoise.Now();
