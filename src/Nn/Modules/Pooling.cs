@@ -45,6 +45,17 @@ public sealed class MaxPool2d : Module
     /// <exception cref="ArgumentException">The rank or dtype does not fit, or the output would be empty.</exception>
     public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
+    /// <summary>
+    /// The pooled input and each maximum's position h·W + w in its input plane, as PyTorch's
+    /// <c>MaxPool2d(return_indices=True)</c> returns them (TorchSharp's <c>forward_with_indices</c>);
+    /// see <see cref="Functional.MaxPool2dWithIndices"/>.
+    /// </summary>
+    /// <param name="input">(N, C, H, W) or (C, H, W), Float32 or Float64.</param>
+    /// <returns>The output, as <see cref="Forward"/>, and the Int64 indices of the same shape.</returns>
+    /// <exception cref="ArgumentException">The rank or dtype does not fit, or the output would be empty.</exception>
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input)
+        => Functional.MaxPool2dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+
     /// <inheritdoc/>
     protected override string ExtraRepr()
         => $"kernel_size={PoolRepr.Size(KernelSize)}, stride={PoolRepr.Size(Stride)}, padding={PoolRepr.Size(Padding)}, dilation={PoolRepr.Size(Dilation)}, ceil_mode={PoolRepr.Bool(CeilMode)}";
@@ -86,6 +97,16 @@ public sealed class MaxPool1d : Module
     /// <returns>(N, C, OL) or (C, OL).</returns>
     /// <exception cref="ArgumentException">The rank or dtype does not fit, or the output would be empty.</exception>
     public override Tensor Forward(Tensor input) => Functional.MaxPool1d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+
+    /// <summary>
+    /// The pooled input and each maximum's position in its input row, as PyTorch's
+    /// <c>MaxPool1d(return_indices=True)</c> returns them; see <see cref="Functional.MaxPool1dWithIndices"/>.
+    /// </summary>
+    /// <param name="input">(N, C, L) or (C, L), Float32 or Float64.</param>
+    /// <returns>The output, as <see cref="Forward"/>, and the Int64 indices of the same shape.</returns>
+    /// <exception cref="ArgumentException">The rank or dtype does not fit, or the output would be empty.</exception>
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input)
+        => Functional.MaxPool1dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
     /// <inheritdoc/>
     protected override string ExtraRepr()
@@ -233,6 +254,16 @@ public sealed class AdaptiveMaxPool2d : Module
     /// <returns>(N, C, OH, OW) or (C, OH, OW).</returns>
     /// <exception cref="ArgumentException">The rank or dtype does not fit.</exception>
     public override Tensor Forward(Tensor input) => Functional.AdaptiveMaxPool2d(input, OutputSize);
+
+    /// <summary>
+    /// The pooled input and each maximum's position h·W + w in its input plane, as PyTorch's
+    /// <c>AdaptiveMaxPool2d(return_indices=True)</c> returns them; see
+    /// <see cref="Functional.AdaptiveMaxPool2dWithIndices"/>.
+    /// </summary>
+    /// <param name="input">(N, C, H, W) or (C, H, W), Float32 or Float64.</param>
+    /// <returns>The output, as <see cref="Forward"/>, and the Int64 indices of the same shape.</returns>
+    /// <exception cref="ArgumentException">The rank or dtype does not fit.</exception>
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input) => Functional.AdaptiveMaxPool2dWithIndices(input, OutputSize);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"output_size={PoolRepr.Size(OutputSize)}";
