@@ -61,6 +61,12 @@ CASES = [
     ("pad_replicate_1d", "pad", (2, 2, 4), dict(pad=(3, 5), mode="replicate"), "randn"),
     ("pad_circular_2d", "pad", (1, 2, 4, 5), dict(pad=(5, 2, 1, 4), mode="circular"), "randn"),
     ("pad_circular_1d", "pad", (2, 2, 4), dict(pad=(4, 3), mode="circular"), "randn"),
+    ("pad_constant_3d", "pad", (2, 2, 3, 4, 5), dict(pad=(1, 2, 0, 1, 2, 1), mode="constant", value=0.5), "randn"),
+    ("pad_constant_4dims", "pad", (2, 3, 2, 4), dict(pad=(1, 0, 2, 1, 0, 1, 1, 1), mode="constant", value=-1.0), "randn"),
+    ("pad_constant_3d_crop", "pad", (2, 3, 4, 5), dict(pad=(-1, 1, 1, -1, -1, 2), mode="constant", value=0.0), "randn"),
+    ("pad_reflect_3d", "pad", (1, 2, 4, 5, 6), dict(pad=(2, 1, 3, 2, 1, 3), mode="reflect"), "randn"),
+    ("pad_replicate_3d", "pad", (2, 3, 4, 3), dict(pad=(2, 3, 1, 2, 3, 1), mode="replicate"), "randn"),
+    ("pad_circular_3d", "pad", (1, 2, 3, 4, 5), dict(pad=(2, 1, 1, 3, 2, 1), mode="circular"), "randn"),
 ]
 
 

@@ -7,23 +7,29 @@ namespace Autograd.Nn;
 public static partial class Functional
 {
     /// <summary>
-    /// Pads the last one or two dimensions (like <c>torch.nn.functional.pad</c>): <paramref name="pad"/>
-    /// is PyTorch's tuple from the last dimension backwards, (left, right) or (left, right, top, bottom).
-    /// Modes: "constant" (<paramref name="value"/> outside; a negative padding crops), "reflect" (the
-    /// input mirrored about its edge elements, padding smaller than the size), "replicate" (the edge
-    /// element repeated) and "circular" (the input wrapped around, padding at most the size). Each
-    /// output element copies one input element or is the constant, so the backward adds each
-    /// element's gradient onto the input element it copies (a scatter, recorded: its own backward is
-    /// the same gather, so gradients of gradients work).
+    /// Pads the last dimensions (like <c>torch.nn.functional.pad</c>): <paramref name="pad"/> is
+    /// PyTorch's tuple from the last dimension backwards, (left, right), (left, right, top, bottom),
+    /// (left, right, top, bottom, front, back), ... Modes: "constant" (<paramref name="value"/>
+    /// outside; any number of dimensions; a negative padding crops), "reflect" (the input mirrored
+    /// about its edge elements, padding smaller than the size), "replicate" (the edge element
+    /// repeated) and "circular" (the input wrapped around, padding at most the size); those three
+    /// pad one, two or three dimensions. Each output element copies one input element or is the
+    /// constant, so the backward adds each element's gradient onto the input element it copies (a
+    /// scatter, recorded: its own backward is the same gather, so gradients of gradients work).
     /// </summary>
-    /// <param name="input">A Float32 or Float64 tensor; for reflect and replicate (C, W) or (N, C, W) with 2 pads, (C, H, W) or (N, C, H, W) with 4; for circular the batched shapes only (as PyTorch 1.13).</param>
-    /// <param name="pad">2 or 4 paddings: (left, right) of the last dimension, then (top, bottom) of the one before.</param>
+    /// <param name="input">A Float32 or Float64 tensor; for reflect and replicate (C, W) or (N, C, W) with 2 pads, (C, H, W) or (N, C, H, W) with 4, (C, D, H, W) or (N, C, D, H, W) with 6; for circular the batched shapes only (as PyTorch 1.13).</param>
+    /// <param name="pad">An even number of paddings, at most twice the input's rank (6 outside constant mode): (left, right) of the last dimension, then (top, bottom) of the one before, and so on.</param>
     /// <param name="mode">"constant", "reflect", "replicate" or "circular".</param>
     /// <param name="value">The fill of "constant" padding.</param>
-    /// <returns>The padded tensor: the last dimension grown by left + right, the one before by top + bottom.</returns>
+    /// <returns>The padded tensor: each padded dimension grown by its two paddings.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="pad"/> is null.</exception>
     /// <exception cref="ArgumentException">The pad's length, the mode, the input's rank or dtype, or a padding too large for its dimension (the message names the shapes).</exception>
-    /// <exception cref="NotSupportedException">More than two dimensions padded (PyTorch allows three, and any number in constant mode).</exception>
+    /// <remarks>
+    /// Three or more dimensions are padded one pair at a time after the last two (each pass a
+    /// gather of whole rows), which gives PyTorch's values exactly; in reflect and replicate modes
+    /// an input element copied several times adds its gradient terms in another order than
+    /// PyTorch's 3-D kernels, so those gradients agree to rounding, not bit for bit.
+    /// </remarks>
     public static Tensor Pad(Tensor input, int[] pad, string mode = "constant", double value = 0)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -33,10 +39,10 @@ public static partial class Functional
             throw new ArgumentException($"Pad: the padding {shown} must have an even, non-zero length of at most twice the input's rank {input.Rank} (input {Shapes.Format(input.Dims)}).", nameof(pad));
         if (mode is not ("constant" or "reflect" or "replicate" or "circular"))
             throw new ArgumentException($"Pad: mode must be \"constant\", \"reflect\", \"replicate\" or \"circular\", got \"{mode}\".", nameof(mode));
-        if (pad.Length > 4)
-            throw new NotSupportedException($"Pad: padding {pad.Length / 2} dimensions {shown} is not supported; pad the last one or two.");
-        input.RequireFloat("Pad");
         int dims = pad.Length / 2;
+        if (mode != "constant" && dims > 3)
+            throw new ArgumentException($"Pad: {mode} padding pads at most 3 dimensions, got {dims} {shown} (only constant padding takes more).", nameof(pad));
+        input.RequireFloat("Pad");
         if (mode != "constant")
         {
             // PyTorch 1.13: reflect and replicate take an optional batch dimension, circular needs it.
@@ -45,12 +51,27 @@ public static partial class Functional
             if (pad.Any(p => p < 0))
                 throw new ArgumentException($"Pad: {mode} padding must be non-negative, got {shown}.", nameof(pad));
         }
+        // Check every dimension's padding before any work, so a bad one fails with nothing done.
+        var maps = new int[dims][];
+        for (int k = 0; k < dims; k++) maps[k] = PadMap("Pad", mode, input.Dims[input.Rank - 1 - k], pad[2 * k], pad[2 * k + 1], input);
+
         var x = input.Rank == 1 ? input.Unsqueeze(0) : input;
-        int h = x.Dims[^2], w = x.Dims[^1];
-        int[] cols = PadMap("Pad", mode, w, pad[0], pad[1], input);
-        int[] rows = dims == 2 ? PadMap("Pad", mode, h, pad[2], pad[3], input) : Enumerable.Range(0, h).ToArray();
-        var y = PadGather(x, rows, cols, value);
-        return input.Rank == 1 ? y.Squeeze(0) : y;
+        int h = x.Dims[^2];
+        var y = PadGather(x, dims >= 2 ? maps[1] : Enumerable.Range(0, h).ToArray(), maps[0], value);
+        if (input.Rank == 1) y = y.Squeeze(0);
+        // Further dimensions one at a time: dimension d of y as the rows of (outer, size, inner).
+        for (int k = 2; k < dims; k++)
+        {
+            int d = input.Rank - 1 - k;
+            int[] dimsNow = y.Dims;
+            int outer = Shapes.Size(dimsNow[..d]), inner = Shapes.Size(dimsNow[(d + 1)..]);
+            var folded = y.Reshape(outer, dimsNow[d], inner);
+            var padded = PadGather(folded, maps[k], Enumerable.Range(0, inner).ToArray(), value);
+            int[] shape = (int[])dimsNow.Clone();
+            shape[d] = maps[k].Length;
+            y = padded.Reshape(shape);
+        }
+        return y;
     }
 
     /// <summary>
