@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using Autograd.Kernels;
 
 namespace Autograd.Nn;
@@ -148,22 +147,22 @@ internal static class LstmSequence
         /// <summary>The rows per product call: two row tiles of the 6-row micro-kernel, which the GEMM feeds from an unpacked B.</summary>
         private const int RowBlock = 12;
 
-        /// <summary>The (cols, rows) transpose of a (rows, cols) matrix, in a rented array.</summary>
-        protected T[] Transposed(T[] m, int rows, int cols)
+        /// <summary>
+        /// The right factor of part <paramref name="u"/>'s gates, h W_pᵀ: (H, 4·count), column
+        /// q·count + j holding W's row q·H + start + j (gate q's rows for the part's units).
+        /// </summary>
+        protected T[] GateColumns(T[] w, (int Start, int Count) u)
         {
-            var t = Rent(rows * cols);
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
-            return t;
-        }
-
-        /// <summary>W's rows of part p's four gates, (4·count, H): gate q's rows q·H + start ...</summary>
-        protected T[] GateRows(T[] w, (int Start, int Count) u)
-        {
-            var rowsOut = Rent(4 * u.Count * Hidden);
+            int c4 = 4 * u.Count;
+            var t = Rent(Hidden * c4);
             for (int q = 0; q < 4; q++)
-                w.AsSpan((q * Hidden + u.Start) * Hidden, u.Count * Hidden).CopyTo(rowsOut.AsSpan(q * u.Count * Hidden));
-            return rowsOut;
+                for (int j = 0; j < u.Count; j++)
+                {
+                    var row = w.AsSpan((q * Hidden + u.Start + j) * Hidden, Hidden);
+                    int column = q * u.Count + j;
+                    for (int k = 0; k < Hidden; k++) t[k * c4 + column] = row[k];
+                }
+            return t;
         }
     }
 
@@ -186,7 +185,7 @@ internal static class LstmSequence
             for (int p = 0; p < parts; p++)
             {
                 var u = PartUnits[p];
-                _w[p] = Transposed(GateRows(w, u), 4 * u.Count, hidden);
+                _w[p] = GateColumns(w, u);
                 _hg[p] = Rent(rows * 4 * u.Count);
                 if (bias is not null)
                 {

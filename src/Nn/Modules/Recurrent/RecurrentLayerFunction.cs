@@ -51,8 +51,9 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         public readonly RecurrentSteps.GruValues[] Gru = new RecurrentSteps.GruValues[length];
         public Tensor? FinalC;
 
-        // An LSTM run by the fused kernels: each step's activated gates [i f g o] and tanh(c).
+        // An LSTM run by the fused kernels: each step's activated gates [i f g o], c and tanh(c).
         public Tensor[]? Act;
+        public Tensor[]? C;
         public Tensor[]? TanhC;
     }
 
@@ -111,8 +112,8 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
         var (gi, h0, c0, w) = (inputs[0], inputs[1], inputs[2], inputs[3]);
         var b = _hasBias ? inputs[4] : null;
         int length = gi.Dims[0], rows = h0.Dims[0], hidden = h0.Dims[1];
-        var s = new Steps(length) { Act = new Tensor[length], TanhC = new Tensor[length] };
-        var c = new Tensor[length];
+        var s = new Steps(length) { Act = new Tensor[length], C = new Tensor[length], TanhC = new Tensor[length] };
+        var c = s.C;
         for (int step = 0; step < length; step++)
         {
             s.Act[step] = Tensor.Uninitialized([rows, 4 * hidden], gi.DType);
@@ -248,13 +249,8 @@ internal sealed class RecurrentLayerFunction(RecurrentMode mode, bool reverse) :
     private readonly struct LstmBackwardCall(Tensor gradOutput, Tensor w, Tensor h0, Tensor c0, Steps s, Tensor dGates, Tensor dh0, Tensor dc0, Tensor dW, Tensor? dB, bool reverse) : IFloatKernelCall
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            // c after each step: the next step's c_prev, and the final c after the last.
-            var c = new T[s.H.Length][];
-            for (int step = 0; step < c.Length; step++) c[step] = step + 1 < c.Length ? s.CPrev[step + 1].Buffer<T>() : s.FinalC!.Buffer<T>();
-            LstmSequence.Backward<T>(gradOutput.Buffer<T>(), w.Buffer<T>(), h0.Buffer<T>(), c0.Buffer<T>(), s.H.Length, h0.Dims[0], h0.Dims[1], reverse,
-                Buffers<T>(s.Act!), c, Buffers<T>(s.TanhC!), Buffers<T>(s.H), dGates.Buffer<T>(), dh0.Buffer<T>(), dc0.Buffer<T>(), dW.Buffer<T>(), dB?.Buffer<T>(), Threading.NumThreads);
-        }
+            => LstmSequence.Backward<T>(gradOutput.Buffer<T>(), w.Buffer<T>(), h0.Buffer<T>(), c0.Buffer<T>(), s.H.Length, h0.Dims[0], h0.Dims[1], reverse,
+                Buffers<T>(s.Act!), Buffers<T>(s.C!), Buffers<T>(s.TanhC!), Buffers<T>(s.H), dGates.Buffer<T>(), dh0.Buffer<T>(), dc0.Buffer<T>(), dW.Buffer<T>(), dB?.Buffer<T>(), Threading.NumThreads);
     }
 
     private static T[][] Buffers<T>(Tensor[] tensors) where T : unmanaged => Array.ConvertAll(tensors, t => t.Buffer<T>());
