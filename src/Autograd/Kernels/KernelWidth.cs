@@ -29,9 +29,11 @@ internal enum VectorWidth
 /// </summary>
 /// <remarks>
 /// <para>
-/// The default is the widest accelerated width, except that 512-bit kernels are used only when
-/// asked for: on AMD Zen 4, which executes a 512-bit operation as two 256-bit halves, the 512-bit
-/// matrix kernels measured slower than the 256-bit ones (docs/performance.md). Set the
+/// The default is the widest accelerated width, except that 512-bit kernels are used only on
+/// CPUs where they were measured faster (<see cref="WideMeasuredFaster"/>: AMD Zen 5 and later)
+/// or when asked for. On AMD Zen 4, which executes a 512-bit operation as two 256-bit halves,
+/// the 512-bit matrix kernels measured slower than the 256-bit ones; on Zen 5 the 1024³ product
+/// runs about 1.7x faster with them (docs/performance.md). Set the
 /// environment variable <c>AUTOGRAD_VECTOR_WIDTH</c> to <c>512</c>, <c>256</c>, <c>128</c> or
 /// <c>scalar</c> to choose another (a width the machine does not accelerate is emulated: correct,
 /// and slow).
@@ -47,10 +49,39 @@ internal static class KernelWidth
     /// <summary>The widest width this machine accelerates (FMA included for the vector widths on x64).</summary>
     public static VectorWidth Accelerated { get; } = DetectAccelerated();
 
-    private static VectorWidth current = Default; // after Accelerated: static initialisers run in textual order
+    /// <summary>
+    /// Whether this CPU is one on which the 512-bit kernels were measured faster than the 256-bit
+    /// ones: AMD Zen 5 and later (family 1Ah and up), whose FMA units are 512 bits wide. On Zen 4
+    /// (family 19h), which splits a 512-bit operation into two 256-bit halves, they were measured
+    /// slower; Intel CPUs with AVX-512 have not been measured.
+    /// </summary>
+    public static bool WideMeasuredFaster { get; } = IsAmdFamilyAtLeast(0x1A);
+
+    private static VectorWidth current = Default; // after Accelerated and WideMeasuredFaster: static initialisers run in textual order
 
     /// <summary>The width used unless <see cref="Current"/> is changed: see the remarks.</summary>
-    public static VectorWidth Default => FromEnvironment() ?? (Accelerated == VectorWidth.Vector512 ? VectorWidth.Vector256 : Accelerated);
+    public static VectorWidth Default => FromEnvironment() ?? (Accelerated == VectorWidth.Vector512 && !WideMeasuredFaster ? VectorWidth.Vector256 : Accelerated);
+
+    private static bool IsAmdFamilyAtLeast(int family)
+    {
+        if (!X86Base.IsSupported) return false;
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        return IsAmdFamilyAtLeast(family, ebx, ecx, edx, X86Base.CpuId(1, 0).Eax);
+    }
+
+    /// <summary>
+    /// Whether CPUID's vendor registers (leaf 0: EBX, ECX, EDX) say "AuthenticAMD" and its leaf-1
+    /// EAX gives a family of at least <paramref name="family"/> (base family, plus the extended
+    /// family when the base is 0Fh).
+    /// </summary>
+    internal static bool IsAmdFamilyAtLeast(int family, int ebx, int ecx, int edx, int eax)
+    {
+        bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth" "enti" "cAMD"
+        if (!amd) return false;
+        int baseFamily = (eax >> 8) & 0xF;
+        int fullFamily = baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
+        return fullFamily >= family;
+    }
 
     /// <summary>The width the kernels use now.</summary>
     public static VectorWidth Current

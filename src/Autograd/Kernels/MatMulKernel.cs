@@ -111,6 +111,7 @@ internal static unsafe partial class MatMulKernel
         {
             var problem = new Problem<float>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
+            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n)) isa = VectorWidth.Vector256;
             if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
@@ -147,6 +148,7 @@ internal static unsafe partial class MatMulKernel
         {
             var problem = new Problem<double>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
+            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n)) isa = VectorWidth.Vector256;
             if (TrySkinny(problem, isa, threads)) return;
             switch (isa)
             {
@@ -165,6 +167,15 @@ internal static unsafe partial class MatMulKernel
             }
         }
     }
+
+    /// <summary>
+    /// Whether the 512-bit kernels suit a product: matrix-vector products, and products big enough
+    /// to fill the 12 × (2 vectors) tile, at least 4 row tiles by 2 column tiles. The rest (the
+    /// skinny and small products of small models, e.g. a convolution's 6 × 25 · 25 × 576) run the
+    /// 256-bit kernels, whose tiles and skinny paths fit them better. Both give the same bits, so
+    /// this decides speed alone (measured on AMD Zen 5: docs/performance.md).
+    /// </summary>
+    private static bool WideTilePays(int m, int n) => m == 1 || n == 1 || (m >= 48 && n >= 64);
 
     /// <summary>How many threads a product of this size should use, given a budget.</summary>
     private static int ThreadsFor(int m, int n, int k, int threads, long parallelThreshold)

@@ -179,6 +179,46 @@ public sealed class MatMulKernelTests
         }
     }
 
+    [Test]
+    public void Gemm_WideTileShapes_EveryWidthAndThreadCountBitIdentical()
+    {
+        // Shapes big enough for the 512-bit 12 × (2 vectors) tile, with ragged row and column
+        // edges and more than one k slice: its full tiles, its zero-padded ragged tiles (with and
+        // without accumulation) and its threaded schedule give the bits of the scalar chain.
+        var rng = new Random(11);
+        foreach (var (m, n, k) in new[] { (50, 70, 300), (97, 65, 520) })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    float[] af = RandomFloats(rng, m * k), bf = RandomFloats(rng, k * n), cf0 = RandomFloats(rng, m * n);
+                    double[] ad = RandomDoubles(rng, m * k), bd = RandomDoubles(rng, k * n), cd0 = RandomDoubles(rng, m * n);
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        float[] expectedF = (float[])cf0.Clone();
+                        double[] expectedD = (double[])cd0.Clone();
+                        MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, expectedF, accumulate, VectorWidth.Scalar, 1);
+                        MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, expectedD, accumulate, VectorWidth.Scalar, 1);
+                        foreach (VectorWidth isa in new[] { VectorWidth.Vector512, VectorWidth.Vector256 })
+                        {
+                            foreach (int threads in new[] { 1, 2 })
+                            {
+                                float[] cf = (float[])cf0.Clone();
+                                double[] cd = (double[])cd0.Clone();
+                                MatMulKernel.Gemm(transA, transB, m, n, k, af, bf, cf, accumulate, isa, threads, parallelThreshold: 0);
+                                MatMulKernel.Gemm(transA, transB, m, n, k, ad, bd, cd, accumulate, isa, threads, parallelThreshold: 0);
+                                string what = $"{m}x{n}x{k} {(transA ? "At" : "A")}{(transB ? "Bt" : "B")} accumulate={accumulate} {isa} threads={threads}";
+                                AssertBitIdentical(expectedF, cf, "float " + what);
+                                AssertBitIdentical(expectedD, cd, "double " + what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [TestCase(false, false)]
     [TestCase(false, true)]
     [TestCase(true, false)]
