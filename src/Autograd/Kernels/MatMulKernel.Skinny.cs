@@ -37,6 +37,9 @@ internal static unsafe partial class MatMulKernel
 
         switch (isa)
         {
+            case VectorWidth.Vector512 when FewRows<float, Vector512<float>, V512F>.Applies(p):
+                FewRows<float, Vector512<float>, V512F>.Run(p, threads);
+                return true;
             case VectorWidth.Vector256 when FewRows<float, Vector256<float>, V256F>.Applies(p):
                 FewRows<float, Vector256<float>, V256F>.Run(p, threads);
                 return true;
@@ -54,6 +57,9 @@ internal static unsafe partial class MatMulKernel
         if (p.M < 2 || p.N < 2) return false;
         switch (isa)
         {
+            case VectorWidth.Vector512 when FewRows<double, Vector512<double>, V512D>.Applies(p):
+                FewRows<double, Vector512<double>, V512D>.Run(p, threads);
+                return true;
             case VectorWidth.Vector256 when FewRows<double, Vector256<double>, V256D>.Applies(p):
                 FewRows<double, Vector256<double>, V256D>.Run(p, threads);
                 return true;

@@ -111,8 +111,13 @@ internal static unsafe partial class MatMulKernel
         {
             var problem = new Problem<float>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
-            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n)) isa = VectorWidth.Vector256;
             if (TrySkinny(problem, isa, threads)) return;
+            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n))
+            {
+                isa = VectorWidth.Vector256;
+                if (TrySkinny(problem, isa, threads)) return;
+            }
+
             switch (isa)
             {
                 case VectorWidth.Vector512:
@@ -148,8 +153,13 @@ internal static unsafe partial class MatMulKernel
         {
             var problem = new Problem<double>(transA, transB, m, n, k, pa, pb, pc, accumulate);
             threads = ThreadsFor(m, n, k, threads, parallelThreshold);
-            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n)) isa = VectorWidth.Vector256;
             if (TrySkinny(problem, isa, threads)) return;
+            if (isa == VectorWidth.Vector512 && !WideTilePays(m, n))
+            {
+                isa = VectorWidth.Vector256;
+                if (TrySkinny(problem, isa, threads)) return;
+            }
+
             switch (isa)
             {
                 case VectorWidth.Vector512:

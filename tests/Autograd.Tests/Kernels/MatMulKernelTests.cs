@@ -184,9 +184,11 @@ public sealed class MatMulKernelTests
     {
         // Shapes big enough for the 512-bit 12 × (2 vectors) tile, with ragged row and column
         // edges and more than one k slice: its full tiles, its zero-padded ragged tiles (with and
-        // without accumulation) and its threaded schedule give the bits of the scalar chain.
+        // without accumulation) and its threaded schedule give the bits of the scalar chain. The
+        // last shape has few rows: the 512-bit few-rows path (B not transposed), else the 256-bit
+        // kernels.
         var rng = new Random(11);
-        foreach (var (m, n, k) in new[] { (50, 70, 300), (97, 65, 520) })
+        foreach (var (m, n, k) in new[] { (50, 70, 300), (97, 65, 520), (10, 70, 300) })
         {
             foreach (bool transA in new[] { false, true })
             {
