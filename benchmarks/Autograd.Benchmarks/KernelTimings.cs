@@ -120,12 +120,17 @@ public static class KernelTimings
             ("lstm dWih GT.x 512x32x800", true, false, 512, 32, 800),
         };
         if (Environment.GetEnvironmentVariable("AUTOGRAD_GEMM_FILTER") is { } filter) shapes = shapes.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)).ToArray();
+        bool doubles = Environment.GetEnvironmentVariable("AUTOGRAD_GEMM_DTYPE") == "float64";
         foreach (var (name, ta, tb, m, n, k) in shapes)
         {
             float[] a = Rand(m * k), b = Rand(k * n), c = new float[m * n];
+            double[] ad = Array.ConvertAll(a, v => (double)v), bd = Array.ConvertAll(b, v => (double)v), cd = new double[m * n];
             foreach (int threads in new[] { 1, 2 })
             {
-                var (median, min, _) = QuickTimer.Measure(() => MatMulKernel.Gemm(ta, tb, m, n, k, a, b, c, false, KernelWidth.Current, threads), seconds: 1.5);
+                Action gemm = doubles
+                    ? () => MatMulKernel.Gemm(ta, tb, m, n, k, ad, bd, cd, false, KernelWidth.Current, threads)
+                    : () => MatMulKernel.Gemm(ta, tb, m, n, k, a, b, c, false, KernelWidth.Current, threads);
+                var (median, min, _) = QuickTimer.Measure(gemm, seconds: 1.5);
                 double flop = 2.0 * m * n * k;
                 Console.WriteLine($"{name,-28} {threads} thr  min {min,9:F1} us ({flop / min / 1e3,6:F1} GFLOP/s)  median {median,9:F1} us ({flop / median / 1e3,6:F1} GFLOP/s)");
             }
