@@ -12,6 +12,8 @@ PyTorch's numbers are not typed in by hand: a `pytorch(...)` cell holds a Python
 script runs with PyTorch 1.13 (/usr/bin/python3 has it) and stores beside it with what it printed.
 NotebookTests then checks that every number PyTorch printed is, in order and to the digits printed,
 a number the C# cell before it printed, so a student finds each number again in PyTorch's output.
+The script also reruns the PyTorch program of docs/teaching.md and stores its output there
+(TeachingDocExamples checks it against the C# trace the same way).
 """
 import contextlib
 import io
@@ -46,13 +48,18 @@ def code(text, output=""):
 PYTORCH_HEADER = "PyTorch 1.13, for the same program"
 
 
-def pytorch(program, intro=PYTORCH_HEADER):
-    """A markdown cell: a PyTorch program and what it prints, run here (the numbers the tests compare with the C# cell above)."""
+def run_pytorch(program):
+    """What a PyTorch program prints (run here, with PyTorch 1.13)."""
     assert torch.__version__.startswith("1.13"), torch.__version__
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(program.strip("\n"), {"__name__": "__pytorch_cell__"})
-    printed = out.getvalue().rstrip("\n")
+        exec(program, {"__name__": "__pytorch_cell__"})
+    return out.getvalue().rstrip("\n")
+
+
+def pytorch(program, intro=PYTORCH_HEADER):
+    """A markdown cell: a PyTorch program and what it prints, run here (the numbers the tests compare with the C# cell above)."""
+    printed = run_pytorch(program.strip("\n"))
     return md(f"""{intro}:
 
 ```python
@@ -288,7 +295,23 @@ for (int t = xs.Length - 1; t >= 0; t -= 2)
 }
 
 
+def update_teaching_md():
+    """docs/teaching.md shows a PyTorch program and its output beside the C# MLP: rerun the program, store its output."""
+    path = os.path.join(HERE, "..", "docs", "teaching.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("```python\nimport torch\n") + len("```python\n")
+    end = text.index("```", start)
+    out_start = text.index("```text\n", end) + len("```text\n")
+    out_end = text.index("```", out_start)
+    text = text[:out_start] + run_pytorch(text[start:end]) + "\n" + text[out_end:]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print("wrote teaching.md's PyTorch output")
+
+
 def main():
+    update_teaching_md()
     os.makedirs(OUT, exist_ok=True)
     for name, cells in NOTEBOOKS.items():
         with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:

@@ -46,9 +46,10 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The recorded graph drawn as an SVG document by the library itself (no Graphviz needed): the
-    /// boxes and ellipses of <see cref="ToDot(bool, BackwardTrace?)"/> in layers, leaves at the
-    /// bottom and this tensor's op at the top, edges pointing from each input up to the op that
-    /// uses it. Meant for the small graphs of teaching examples; a browser or a notebook shows it.
+    /// boxes and ellipses of <see cref="ToDot(bool, BackwardTrace?)"/> in layers, this tensor's op
+    /// at the top and each tensor just below the first op that uses it (a parameter beside the
+    /// activation it meets), edges pointing from each input up to the op that uses it. Meant for
+    /// the small graphs of teaching examples; a browser or a notebook shows it.
     /// </summary>
     /// <param name="showData">Draw each tensor's values.</param>
     /// <param name="gradients">A trace of a backward pass through this graph, to draw each tensor's gradient, or null.</param>
