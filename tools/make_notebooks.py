@@ -279,18 +279,44 @@ show("MSELoss", nn.MSELoss()(m, torch.tensor([3.0, -0.5, 2.0])), m)
 
 An RNN cell applied in a loop records one small graph per step; `Backward` walks back through all
 of them. The gradient that the last step's loss sends to earlier inputs shrinks step by step: the
-vanishing gradient."""),
+vanishing gradient. The weights are written by a formula, so that PyTorch's program under the
+cell builds the same cell and prints the same gradients."""),
         code(SETUP),
         code("""using Autograd;
 using Autograd.Nn;
 
-var cell = new RNNCell(1, 8, generator: new Generator(3));
+var cell = new RNNCell(1, 8);
+using (Tape.NoGrad())
+{
+    // w_ih[i] = 0.5·cos(i), w_hh[i, j] = 0.3·sin(i + 2j + 1), biases 0.
+    cell.WeightIh.CopyFrom(Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (float)(0.5 * Math.Cos(i))).ToArray(), 8, 1));
+    cell.WeightHh.CopyFrom(Tensor.FromArray(Enumerable.Range(0, 64).Select(k => (float)(0.3 * Math.Sin(k / 8 + 2 * (k % 8) + 1))).ToArray(), 8, 8));
+    cell.BiasIh!.FillInPlace(0);
+    cell.BiasHh!.FillInPlace(0);
+}
 var xs = Enumerable.Range(0, 12).Select(t => { var x = Tensor.Full([1, 1], t % 2 == 0 ? 1.0 : -1.0); x.RequiresGrad = true; return x; }).ToArray();
 Tensor? h = null;
 foreach (var x in xs) h = cell.Forward(x, h);
 h!.Sum().Backward();
 for (int t = xs.Length - 1; t >= 0; t -= 2)
-    Console.WriteLine($"t = {t,2}: |dloss/dx_t| = {Math.Abs(xs[t].Grad!.Item()):0.0E+0}");"""),
+    Console.WriteLine($"t = {t,2}: |dloss/dx_t| = {Math.Abs(xs[t].Grad!.Item()):0.0000E+00}");"""),
+        pytorch("""
+import math
+import torch
+cell = torch.nn.RNNCell(1, 8)
+with torch.no_grad():
+    cell.weight_ih.copy_(torch.tensor([[0.5 * math.cos(i)] for i in range(8)]))
+    cell.weight_hh.copy_(torch.tensor([[0.3 * math.sin(i + 2 * j + 1) for j in range(8)] for i in range(8)]))
+    cell.bias_ih.zero_()
+    cell.bias_hh.zero_()
+xs = [torch.full((1, 1), 1.0 if t % 2 == 0 else -1.0, requires_grad=True) for t in range(12)]
+h = None
+for x in xs:
+    h = cell(x, h)
+h.sum().backward()
+for t in range(len(xs) - 1, -1, -2):
+    print(f"t = {t:2}: |dloss/dx_t| = {abs(xs[t].grad.item()):.4E}")
+"""),
     ],
 }
 
