@@ -9,17 +9,18 @@ namespace Autograd.Samples;
 /// Linear(3, 4) → Tanh → Linear(4, 2) → CrossEntropyLoss. <see cref="Tensor.ToDot()"/> turns the
 /// graph behind the loss into Graphviz DOT: ellipses are the parameters (leaves that require
 /// grad, labelled with their <see cref="Tensor.Name"/>), boxes are the ops, and
-/// <see cref="Tensor.Backward"/> walks the arrows in reverse.
+/// <see cref="Tensor.Backward"/> walks the arrows in reverse. Graphviz renders graph.svg when it
+/// is installed; without it the library draws graph.svg itself (<see cref="Tensor.ToSvg"/>).
 /// </summary>
 public static class GraphDrawing
 {
     /// <summary>What <see cref="Run"/> wrote.</summary>
     /// <param name="Dot">The DOT text.</param>
     /// <param name="DotPath">The full path of graph.dot.</param>
-    /// <param name="SvgPath">The full path of graph.svg, or null when Graphviz is not installed (or failed).</param>
-    public sealed record Result(string Dot, string DotPath, string? SvgPath);
+    /// <param name="SvgPath">The full path of graph.svg (rendered by Graphviz, or by the library when Graphviz is missing or fails).</param>
+    public sealed record Result(string Dot, string DotPath, string SvgPath);
 
-    /// <summary>Builds the model, runs one forward pass, writes graph.dot and (with Graphviz) graph.svg.</summary>
+    /// <summary>Builds the model, runs one forward pass, writes graph.dot and graph.svg.</summary>
     /// <param name="output">Where to print.</param>
     /// <param name="outputDirectory">Where to write the files; created if needed.</param>
     public static Result Run(TextWriter output, string outputDirectory = "graph-output")
@@ -44,12 +45,17 @@ public static class GraphDrawing
         string dotPath = Path.GetFullPath(Path.Combine(outputDirectory, "graph.dot"));
         File.WriteAllText(dotPath, dot);
         output.WriteLine($"wrote {dotPath}");
-        string? svgPath = Render(dotPath, Path.ChangeExtension(dotPath, ".svg"), output);
+        string svgPath = Path.ChangeExtension(dotPath, ".svg");
+        if (!Render(dotPath, svgPath, output))
+        {
+            File.WriteAllText(svgPath, loss.ToSvg());
+            output.WriteLine($"wrote {svgPath} (drawn by the library's own layout, Tensor.ToSvg)");
+        }
         return new Result(dot, dotPath, svgPath);
     }
 
-    /// <summary>Runs <c>dot -Tsvg</c>; returns the SVG's path, or null (with a message) if Graphviz is missing or fails.</summary>
-    private static string? Render(string dotPath, string svgPath, TextWriter output)
+    /// <summary>Runs <c>dot -Tsvg</c>; false (with a message) if Graphviz is missing or fails.</summary>
+    private static bool Render(string dotPath, string svgPath, TextWriter output)
     {
         var start = new ProcessStartInfo("dot", ["-Tsvg", dotPath, "-o", svgPath])
         {
@@ -64,16 +70,16 @@ public static class GraphDrawing
             if (process.ExitCode != 0)
             {
                 output.WriteLine($"Graphviz 'dot' failed (exit code {process.ExitCode}): {errors.Trim()}");
-                return null;
+                return false;
             }
         }
         catch (Win32Exception)
         {
-            output.WriteLine("Graphviz is not installed ('dot' was not found), so no SVG was rendered.");
-            output.WriteLine($"Install it (e.g. apt-get install graphviz) and run: dot -Tsvg \"{dotPath}\" -o \"{svgPath}\"");
-            return null;
+            output.WriteLine("Graphviz is not installed ('dot' was not found); with it (e.g. apt-get install graphviz) the graph is drawn by");
+            output.WriteLine($"dot -Tsvg \"{dotPath}\" -o \"{svgPath}\"");
+            return false;
         }
         output.WriteLine($"wrote {svgPath}");
-        return svgPath;
+        return true;
     }
 }

@@ -43,7 +43,10 @@ public sealed class BackwardStep
     /// <summary>The shape of each input.</summary>
     public IReadOnlyList<int[]> InputShapes { get; }
 
-    /// <summary>What each input is: a leaf's <see cref="Tensor.Name"/> (or "leaf"), or the op that produced it ("Mul output").</summary>
+    /// <summary>
+    /// What each input is: its <see cref="Tensor.Name"/> if set, else the op that produced it ("Mul output"),
+    /// "leaf" for an unnamed leaf that requires grad, or "constant" for a tensor that does not (an input batch, a target).
+    /// </summary>
     public IReadOnlyList<string> InputNames { get; }
 
     /// <summary>The gradient of the output that the op's backward received: the sum of <see cref="Contributions"/>.</summary>
@@ -97,7 +100,7 @@ public sealed class BackwardTrace
                 sb.Append("  g     ").AppendJoin(" + ", step.Contributions.Select(Show)).Append(" = ").Append(Show(step.Gradient)).Append('\n');
             else
                 sb.Append("  g     ").Append(Show(step.Gradient)).Append('\n');
-            int width = step.InputNames.Max(n => n.Length);
+            int width = step.InputNames.Where((_, i) => step.InputGradients[i] is not null).Select(n => n.Length).DefaultIfEmpty(0).Max();
             for (int i = 0; i < step.InputGradients.Count; i++)
             {
                 if (step.InputGradients[i] is not Tensor gi) continue;
@@ -143,7 +146,7 @@ internal sealed class TraceRecorder
     public void Step(Node node, Tensor gradient, Tensor?[] inputGradients)
     {
         var contributions = _contributions.TryGetValue(node, out var list) ? list.ToArray() : [gradient];
-        var names = node.Inputs.Select((t, i) => node.InputFns[i] is Node p ? p.Name + " output" : t.Name ?? "leaf").ToArray();
+        var names = node.Inputs.Select((t, i) => t.Name ?? (node.InputFns[i] is Node p ? p.Name + " output" : node.InputRequiresGrad[i] ? "leaf" : "constant")).ToArray();
         _steps.Add(new BackwardStep(node, _steps.Count + 1, node.Name, DerivativeRules.For(node), [.. node.Output.Dims],
             node.Inputs.Select(t => (int[])t.Dims.Clone()).ToArray(), names, gradient, contributions, inputGradients));
     }

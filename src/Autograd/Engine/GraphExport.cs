@@ -46,9 +46,10 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The recorded graph drawn as an SVG document by the library itself (no Graphviz needed): the
-    /// boxes and ellipses of <see cref="ToDot(bool, BackwardTrace?)"/> in layers, leaves at the
-    /// bottom and this tensor's op at the top, edges pointing from each input up to the op that
-    /// uses it. Meant for the small graphs of teaching examples; a browser or a notebook shows it.
+    /// boxes and ellipses of <see cref="ToDot(bool, BackwardTrace?)"/> in layers, this tensor's op
+    /// at the top and each tensor just below the first op that uses it (a parameter beside the
+    /// activation it meets), edges pointing from each input up to the op that uses it. Meant for
+    /// the small graphs of teaching examples; a browser or a notebook shows it.
     /// </summary>
     /// <param name="showData">Draw each tensor's values.</param>
     /// <param name="gradients">A trace of a backward pass through this graph, to draw each tensor's gradient, or null.</param>
@@ -137,10 +138,17 @@ internal static class GraphDrawing
         if (g is not null) lines.Add("grad " + BackwardTrace.Show(g, 4));
     }
 
-    private const double CharWidth = 7.2, LineHeight = 16, PadX = 12, PadY = 8, GapX = 28, GapY = 48, Margin = 20;
+    /// <summary>The width the layout allows a character of the 12-pixel sans-serif font (wider than its digits' 6.7).</summary>
+    internal const double CharWidth = 7.2;
+
+    private const double LineHeight = 16, PadX = 12, PadY = 8, GapX = 28, GapY = 48, Margin = 20;
+
+    /// <summary>The width the layout allows <paramref name="lines"/> of label text.</summary>
+    internal static double TextWidth(IEnumerable<string> lines) => lines.Max(l => l.Length) * CharWidth;
 
     /// <summary>
-    /// A layered drawing: a leaf is in layer 0 and an op one layer above its highest input; within
+    /// A layered drawing: the root's op at the top, and each vertex one layer below the lowest op
+    /// that uses it (so every edge points up); within
     /// a layer vertices are ordered by the mean position of their inputs (one sweep up from the
     /// leaves, in discovery order where that ties), and each layer is centred.
     /// </summary>
@@ -150,36 +158,37 @@ internal static class GraphDrawing
         var inputs = Enumerable.Range(0, n).Select(_ => new List<int>()).ToArray();
         foreach (var (from, to) in graph.Edges) inputs[to].Add(from);
 
-        // Layers: longest path from a leaf (the graph is acyclic; ids are discovery order, root 0).
-        var layer = new int[n];
-        var done = new bool[n];
-        int Layer(int v)
+        // Layers: the longest path from each vertex up to the root (the graph is acyclic and every
+        // vertex reaches the root), counted down from the top, so that each tensor sits just below
+        // the first op that uses it: a parameter beside the activation it meets (W2 beside tanh's
+        // output), not at the bottom of the picture. Consumers are done before their inputs (Kahn).
+        var uses = new int[n];
+        foreach (var (from, _) in graph.Edges) uses[from]++;
+        var depth = new int[n];
+        var ready = new Queue<int>(Enumerable.Range(0, n).Where(v => uses[v] == 0));
+        while (ready.Count > 0)
         {
-            if (done[v]) return layer[v];
-            var pending = new Stack<(int V, bool Expanded)>();
-            pending.Push((v, false));
-            while (pending.Count > 0)
+            int v = ready.Dequeue();
+            foreach (int i in inputs[v])
             {
-                var (u, expanded) = pending.Pop();
-                if (done[u]) continue;
-                if (!expanded)
-                {
-                    pending.Push((u, true));
-                    foreach (int i in inputs[u]) if (!done[i]) pending.Push((i, false));
-                }
-                else
-                {
-                    layer[u] = inputs[u].Count == 0 ? 0 : inputs[u].Max(i => layer[i]) + 1;
-                    done[u] = true;
-                }
+                depth[i] = Math.Max(depth[i], depth[v] + 1);
+                if (--uses[i] == 0) ready.Enqueue(i);
             }
-            return layer[v];
         }
-        for (int v = 0; v < n; v++) Layer(v);
+        int deepest = n == 0 ? 0 : depth.Max();
+        var layer = depth.Select(d => deepest - d).ToArray();
         int layers = n == 0 ? 0 : layer.Max() + 1;
 
-        var width = graph.Vertices.Select(v => v.Lines.Max(l => l.Length) * CharWidth + 2 * PadX + (v.IsLeaf ? 16 : 0)).ToArray();
-        var height = graph.Vertices.Select(v => v.Lines.Length * LineHeight + 2 * PadY).ToArray();
+        // Sizes by id (the vertex list is in the order the walk finished them, not by id). A box holds
+        // its text with padding; an ellipse is the one through the corners of that padded box
+        // (half-axes √2 times its half-sides), so that the first and last lines fit inside too.
+        var width = new double[n];
+        var height = new double[n];
+        foreach (var v in graph.Vertices)
+        {
+            (width[v.Id], height[v.Id]) = (TextWidth(v.Lines) + 2 * PadX, v.Lines.Length * LineHeight + 2 * PadY);
+            if (v.IsLeaf) (width[v.Id], height[v.Id]) = (width[v.Id] * Math.Sqrt(2), height[v.Id] * Math.Sqrt(2));
+        }
         var x = new double[n];   // centre
         var rows = new List<int>[layers];
         for (int l = 0; l < layers; l++) rows[l] = [];

@@ -44,6 +44,108 @@ public sealed class BackwardTraceTests
         new[] { w1, b1, w2 }.Select(p => Bits(p.Grad!)).ToArray().ShouldBe(again);
     }
 
+    /// <summary>
+    /// What each input of <paramref name="step"/> should receive by the op's rule (<see cref="BackwardStep.Rule"/>),
+    /// computed from the op's recorded inputs and output and the step's incoming gradient.
+    /// </summary>
+    private static Tensor?[] ByTheRule(BackwardStep step)
+    {
+        using var _ = Tape.NoGrad();
+        var (g, inputs, output) = (step.Gradient, step.Node.Inputs, step.Node.Output);
+        return step.Op switch
+        {
+            "Mean" => [Tensor.Full(inputs[0].Shape.ToArray(), g.Item() / inputs[0].NumberOfElements, g.DType)],    // g/n
+            "Sum" => [g.Expand(inputs[0].Shape.ToArray())],                                                           // g repeated
+            "Sigmoid" => [g * output * (1 - output)],                                                                 // g·σ(x)(1 − σ(x))
+            "Tanh" => [g * (1 - output * output)],                                                                    // g·(1 − tanh²(x))
+            "Relu" => [Tensor.Where(inputs[0].Gt(0), g, Tensor.ZerosLike(g))],                                        // g where x > 0
+            "MatMul" => [g.MatMul(inputs[1].T), inputs[0].T.MatMul(g)],                                               // g·Bᵀ, Aᵀ·g
+            "Transpose" => [g.T],                                                                                     // g transposed back
+            "Add" => [SumTo(g, inputs[0]), SumTo(g, inputs[1])],                                                      // g, summed over broadcast dims
+            "Mul" => [SumTo(g * inputs[1], inputs[0]), SumTo(g * inputs[0], inputs[1])],                              // g·b, g·a
+            _ => throw new InvalidOperationException($"no rule written in this test for {step.Op}"),
+        };
+    }
+
+    private static Tensor SumTo(Tensor g, Tensor like)
+    {
+        while (g.Rank > like.Rank) g = g.Sum(0);
+        for (int d = 0; d < like.Rank; d++)
+            if (like.Shape[d] == 1 && g.Shape[d] != 1) g = g.Sum(d, keepDim: true);
+        return g;
+    }
+
+    /// <summary>Float64 values within a few ulps of each other (matrix products may add in another order).</summary>
+    private static void ShouldBeClose(Tensor actual, Tensor expected, string what)
+    {
+        actual.Shape.ToArray().ShouldBe(expected.Shape.ToArray(), what);
+        double[] a = actual.ToArray<double>(), e = expected.ToArray<double>();
+        double scale = e.Length == 0 ? 0 : e.Max(Math.Abs);
+        for (int i = 0; i < a.Length; i++)
+            Math.Abs(a[i] - e[i]).ShouldBeLessThanOrEqualTo(4 * Math.ScaleB(scale, -52), $"{what}, element {i}: {a[i]} vs {e[i]}");
+    }
+
+    [Test]
+    public void TwoLayerMlp_EveryStepSatisfiesItsRule_AndPassesItsGradientToTheStepOfItsInput()
+    {
+        var g = new Generator(5);
+        var x = Tensor.Randn([4, 3], g, DType.Float64);
+        var w1 = Leaf("w1", Tensor.Randn([5, 3], g, DType.Float64));
+        var b1 = Leaf("b1", Tensor.Randn([5], g, DType.Float64));
+        var w2 = Leaf("w2", Tensor.Randn([2, 5], g, DType.Float64));
+        var h = (x.MatMul(w1.T) + b1).Relu();
+        var loss = (h.MatMul(w2.T).Sigmoid() + h.Tanh().Sum()).Mean();   // h used twice
+
+        var trace = Tape.TraceBackward(loss, retainGraph: true);
+
+        trace.Steps.Select(s => s.Op).Order(StringComparer.Ordinal)
+            .ShouldBe(["Add", "Add", "MatMul", "MatMul", "Mean", "Relu", "Sigmoid", "Sum", "Tanh", "Transpose", "Transpose"]);
+        trace.Steps.Select(s => s.Index).ShouldBe(Enumerable.Range(1, trace.Steps.Count));
+        foreach (var step in trace.Steps)
+        {
+            var expected = ByTheRule(step);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (step.InputGradients[i] is not Tensor sent)
+                {
+                    step.Node.InputRequiresGrad[i].ShouldBeFalse($"step {step.Index} ({step.Op}) sent nothing to input {i}");
+                    continue;
+                }
+                ShouldBeClose(sent, expected[i]!, $"step {step.Index} ({step.Op}) → {step.InputNames[i]}");
+            }
+        }
+        // The chain: each step's incoming gradient is the sum of what the steps of its uses sent it,
+        // the very tensors (not copies), and those steps ran before it.
+        foreach (var step in trace.Steps.Skip(1))
+        {
+            var senders = trace.Steps.SelectMany(s => s.Node.InputFns.Select((fn, i) => (Step: s, Fn: fn, I: i)))
+                .Where(u => ReferenceEquals(u.Fn, step.Node)).ToList();
+            senders.Count.ShouldBe(step.Contributions.Count, $"step {step.Index} ({step.Op})");
+            foreach (var (sender, _, i) in senders)
+            {
+                sender.Index.ShouldBeLessThan(step.Index);
+                step.Contributions.ShouldContain(c => ReferenceEquals(c, sender.InputGradients[i]));
+            }
+        }
+        var relu = trace.Steps.Single(s => s.Op == "Relu");
+        relu.Contributions.Count.ShouldBe(2);   // h went into the MatMul and into the Tanh
+        Bits(relu.Gradient).ShouldBe(Bits(relu.Contributions[0] + relu.Contributions[1]));
+        foreach (var (leaf, gradient) in trace.Leaves) Bits(gradient).ShouldBe(Bits(leaf.Grad!), leaf.Name);
+    }
+
+    [Test]
+    public void LeafUsedThreeTimes_Float32_TraceSumIsGradBitForBit()
+    {
+        var w = Leaf("w", Tensor.FromArray([0.1f, 0.7f, -1.3f]));
+        var trace = Tape.TraceBackward((w.Sigmoid() * w + w.Exp()).Sum());
+        trace.Leaves.Single().Leaf.ShouldBeSameAs(w);
+        Bits(trace.Leaves.Single().Gradient).ShouldBe(Bits(w.Grad!));
+        // The three uses' gradients, as the steps sent them, add up (in the order they arrived) to the leaf's.
+        var sent = trace.Steps.SelectMany(s => s.Node.Inputs.Select((t, i) => (t, s.InputGradients[i]))).Where(u => ReferenceEquals(u.t, w)).Select(u => u.Item2!).ToList();
+        sent.Count.ShouldBe(3);
+        Bits(sent[0] + sent[1] + sent[2]).ShouldBe(Bits(w.Grad!));
+    }
+
     [Test]
     public void MulStep_SatisfiesItsRule_AndBroadcastIsSummed()
     {

@@ -89,6 +89,65 @@ public class GraphSvgTests
     }
 
     [Test]
+    public void ToSvg_EachLabelFitsInsideItsBoxOrEllipse()
+    {
+        var (loss, trace) = SmallMlp();
+        var doc = System.Xml.Linq.XDocument.Parse(loss.ToSvg(showData: true, gradients: trace));
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        var vertices = doc.Descendants(ns + "g").Single(g => (string?)g.Attribute("class") == "vertices").Elements().ToList();
+        double A(System.Xml.Linq.XElement e, string name) => double.Parse(e.Attribute(name)!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        int shapes = 0;
+        for (int i = 0; i < vertices.Count; i++)
+        {
+            var shape = vertices[i];
+            if (shape.Name == ns + "text") continue;
+            shapes++;
+            var lines = vertices.Skip(i + 1).TakeWhile(e => e.Name == ns + "text").ToList();
+            double halfWidth = GraphDrawing.TextWidth(lines.Select(t => t.Value)) / 2;
+            double top = A(lines[0], "y") - 12, bottom = A(lines[^1], "y") + 4;   // 12-pixel glyphs above the first baseline, descenders below the last
+            if (shape.Name == ns + "rect")
+            {
+                double x = A(shape, "x"), y = A(shape, "y");
+                (A(lines[0], "x") - halfWidth).ShouldBeGreaterThanOrEqualTo(x, lines[0].Value);
+                (A(lines[0], "x") + halfWidth).ShouldBeLessThanOrEqualTo(x + A(shape, "width"), lines[0].Value);
+                top.ShouldBeGreaterThanOrEqualTo(y, lines[0].Value);
+                bottom.ShouldBeLessThanOrEqualTo(y + A(shape, "height"), lines[0].Value);
+            }
+            else
+            {
+                // Each line's ends inside the ellipse, at the line's top and bottom.
+                double cx = A(shape, "cx"), cy = A(shape, "cy"), rx = A(shape, "rx"), ry = A(shape, "ry");
+                foreach (var line in lines)
+                {
+                    double half = GraphDrawing.TextWidth([line.Value]) / 2;
+                    foreach (double y in new[] { A(line, "y") - 12, A(line, "y") + 4 })
+                        (Math.Pow(half / rx, 2) + Math.Pow((y - cy) / ry, 2)).ShouldBeLessThanOrEqualTo(1, line.Value);
+                }
+            }
+        }
+        shapes.ShouldBe(9);   // w1, Transpose, MatMul, Tanh, w2, Transpose, MatMul, Sigmoid, Mean
+    }
+
+    [Test]
+    public void ToSvg_DrawsEachParameterOneLayerBelowTheOpThatUsesIt()
+    {
+        var (loss, _) = SmallMlp();
+        var doc = System.Xml.Linq.XDocument.Parse(loss.ToSvg());
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        double CentreOf(string label)
+        {
+            var text = doc.Descendants(ns + "text").Single(t => t.Value == label);
+            var shape = (System.Xml.Linq.XElement)text.PreviousNode!;
+            while (shape.Name != ns + "ellipse" && shape.Name != ns + "rect") shape = (System.Xml.Linq.XElement)shape.PreviousNode!;
+            double A(string name) => double.Parse(shape.Attribute(name)!.Value, System.Globalization.CultureInfo.InvariantCulture);
+            return shape.Name == ns + "ellipse" ? A("cy") : A("y") + A("height") / 2;
+        }
+        // x·w1ᵀ → tanh → ·w2ᵀ → sigmoid → mean: w2 meets the graph three layers above w1 (Transpose, MatMul, Tanh between).
+        CentreOf("w2").ShouldBeLessThan(CentreOf("w1"));
+        CentreOf("w2").ShouldBeGreaterThan(CentreOf("Tanh"));
+    }
+
+    [Test]
     public void ToSvg_RendersToPng_WithRsvgConvert_WhereInstalled()
     {
         string? tool = new[] { "/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert" }.FirstOrDefault(File.Exists);
