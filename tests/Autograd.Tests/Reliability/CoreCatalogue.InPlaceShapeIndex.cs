@@ -135,6 +135,26 @@ public static partial class CoreCatalogue
             return F32(4, 3).MatMul(wt);
         }, "changed in place", "version 0 -> 1", "w.T.Clone()");
 
+        // ---- gradient hooks ----
+        yield return Op(Kind.RequiresGrad, "RegisterHook on a tensor that does not require grad", () => F32(3).RegisterHook(g => g), "doesn't require gradient", "[3]");
+        yield return Op(Kind.RequiresGrad, "RetainGrad on a tensor that does not require grad", () => { F32(3).RetainGrad(); return null; }, "does not require grad", "[3]");
+        yield return Op(Kind.Engine, "Backward through a hook returning another shape", () =>
+        {
+            var w = Leaf(3);
+            w.RegisterHook(g => g.Sum());
+            return Untouched(w, t => { (t * 2).Sum().Backward(); return t.Grad; });
+        }, "changed the size of the gradient", "[]", "[3]");
+        yield return Op(Kind.Engine, "Backward through a hook returning another dtype", () =>
+        {
+            var w = Leaf(3);
+            var h = w * 2;
+            h.RegisterHook(g => g.To(DType.Float64));
+            h.Sum().Backward();
+            return w.Grad;
+        }, "changed the type of the gradient", "Float64", "Float32");
+        yield return Arg(Kind.Null, "RegisterHook(null)", () => Leaf(3).RegisterHook((Func<Tensor, Tensor?>)null!), "hook");
+        yield return Arg(Kind.Null, "RegisterHook((Action)null)", () => Leaf(3).RegisterHook((Action<Tensor>)null!), "hook");
+
         // ---- nulls ----
         yield return Arg(n, "Permute(null)", () => F32(2, 3).Permute(null!), "dims");
         yield return Arg(n, "Flip(null)", () => F32(2, 3).Flip(null!), "dims");
