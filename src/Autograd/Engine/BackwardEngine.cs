@@ -28,7 +28,8 @@ internal static class BackwardEngine
         var captured = capture is null ? null : new Tensor?[capture.Count];
         if (output.GradFn is null)
         {
-            // Backward on a leaf: its gradient is the seed.
+            // Backward on a leaf: its gradient is the seed (through its hooks).
+            if (capture is null && output.LeafHooks is { IsEmpty: false } leafHooks) gradOutput = leafHooks.Run(gradOutput);
             trace?.Leaf(output, gradOutput);
             Deliver(output, gradOutput, capture, captured, createGraph, pool: default);
             return captured;
@@ -69,6 +70,10 @@ internal static class BackwardEngine
     private static void Replay(List<Node> order, bool[] entered, Dictionary<Node, Tensor> grads, IReadOnlyList<Tensor>? capture, Tensor?[]? captured,
         Dictionary<Node, int>? capturedNodes, bool createGraph, BufferPool.BackwardScope pool, TraceRecorder? trace)
     {
+        // Leaves with hooks get their gradient once, summed over the pass, at its end (as PyTorch's
+        // AccumulateGrad, which runs once all contributions are in); Tape.Grad does not run them.
+        Dictionary<Tensor, Tensor>? hookedLeaves = null;
+        List<Tensor>? hookedOrder = null;
         for (int k = order.Count - 1; k >= 0; k--)
         {
             var node = order[k];
@@ -77,6 +82,11 @@ internal static class BackwardEngine
             entered[k] = true;
             if (capturedNodes is not null && capturedNodes.TryGetValue(node, out int ci)) captured![ci] = grad;
             if (!node.KeepsNoGradient) pool.StepMayKeepGradient();
+            if (node.Hooks is { IsEmpty: false } hooks)
+            {
+                pool.StepMayKeepGradient(); // a hook may keep the gradient it is given
+                grad = hooks.Run(grad);
+            }
 
             Tensor?[] inputGrads;
             Anomaly.t_backwardDepth++;
@@ -100,11 +110,31 @@ internal static class BackwardEngine
                 else
                 {
                     trace?.Leaf(input, g);
-                    Deliver(input, g, capture, captured, createGraph, pool);
+                    if (capture is null && input.LeafHooks is { IsEmpty: false })
+                    {
+                        hookedLeaves ??= new(ReferenceEqualityComparer.Instance);
+                        hookedOrder ??= [];
+                        if (hookedLeaves.TryGetValue(input, out var sum))
+                        {
+                            hookedLeaves[input] = sum + g;
+                        }
+                        else
+                        {
+                            hookedLeaves[input] = g;
+                            hookedOrder.Add(input);
+                        }
+                    }
+                    else
+                    {
+                        Deliver(input, g, capture, captured, createGraph, pool);
+                    }
                 }
             }
             if (trace is not null) trace.Step(node, grad, sent!);
         }
+        if (hookedOrder is null) return;
+        pool.StepMayKeepGradient();
+        foreach (var leaf in hookedOrder) Deliver(leaf, leaf.LeafHooks!.Run(hookedLeaves![leaf]), capture, captured, createGraph, pool);
     }
 
     private static Tensor SeedGradient(Tensor output, Tensor? gradOutput)

@@ -37,6 +37,9 @@ internal sealed class Node
     /// <summary>The tensor this op produced (for <see cref="Tensor.ToDot()"/>: its name and shape).</summary>
     public readonly Tensor Output;
 
+    /// <summary>The hooks of the output tensor (<see cref="Tensor.RegisterHook(Func{Tensor, Tensor})"/>), run on its summed gradient before this node's backward.</summary>
+    public GradientHooks? Hooks;
+
     /// <summary>The op's derivative rule when it states its own (a <see cref="Function"/>'s <see cref="Function.DerivativeRule"/>); else <see cref="DerivativeRules"/> has it.</summary>
     public string? Rule;
     private Func<Tensor, Tensor?[]>? _backward;

@@ -45,7 +45,7 @@ public sealed partial class Tensor
     /// <see cref="ObjectDisposedException"/> once the tensor is disposed, except inside a backward
     /// step while a recorded graph still holds the storage (see <see cref="Dispose"/>).
     /// </summary>
-    internal Array Data => _data ?? DisposedData();
+    internal Array Data => _deferred is null ? _data ?? DisposedData() : FillDeferredTranspose();
 
     internal T[] Buffer<T>() => (T[])Data;
 
@@ -106,8 +106,90 @@ public sealed partial class Tensor
     public void Dispose()
     {
         if (_data is null) return;
+        Interlocked.Exchange(ref _deferred, null)?.Release();
         _data = null;
         Storage.ReleaseHold();
+    }
+
+    // ---- T without a copy -------------------------------------------------------------------
+    // T of a 2-D tensor allocates its result but puts off the copy until someone reads it, because
+    // the commonest reader, MatMul (x.MatMul(w.T)), can read the source transposed in place, as
+    // Functional.Linear does. Anything else that reads the result (Data) fills it first.
+
+    /// <summary>The 2-D tensor this one is the not yet copied transpose of; null once filled (or never deferred).</summary>
+    private DeferredTranspose? _deferred;
+
+    /// <summary>The source of a transpose whose copy was put off, with its array and version when <see cref="T"/> was taken.</summary>
+    private sealed class DeferredTranspose
+    {
+        public readonly Tensor Source;
+        public readonly Array SourceArray;
+        public readonly int Version;
+
+        public DeferredTranspose(Tensor source)
+        {
+            Source = source;
+            SourceArray = source.Data;
+            Version = source.Storage.Version;
+            source.Storage.AddHold(); // the source's array must not be recycled before the copy is made
+        }
+
+        public void Release() => Source.Storage.ReleaseHold();
+
+        /// <summary>Throws when the source was written in place since: its values at the time of T are gone.</summary>
+        public void CheckVersion(Tensor result)
+        {
+            if (Source.Storage.Version != Version)
+                throw new InvalidOperationException(
+                    $"This tensor (shape {Shapes.Format(result.Dims)}) is the transpose T of a tensor that was changed in place " +
+                    $"(version {Version} -> {Source.Storage.Version}) before the transpose was first used: T copies its source when " +
+                    "the result is first read, and the values it was taken from are gone. Use T after the change, or write w.T.Clone() to copy at once.");
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="r"/> (allocated, of the transposed shape) the transpose of this 2-D
+    /// tensor, to be copied when first read. Outside a backward pass only (its arrays are the pass's).
+    /// </summary>
+    internal void DeferTransposeInto(Tensor r) => r._deferred = new DeferredTranspose(this);
+
+    /// <summary>
+    /// For MatMul: the 2-D tensor this one is the not yet copied transpose of, so that the product
+    /// can read it transposed in place; null when this tensor holds its own values (or the source
+    /// was disposed: reading this tensor then copies from the array the deferral holds).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The source was changed in place since <see cref="T"/>.</exception>
+    internal Tensor? DeferredTransposeSource()
+    {
+        var deferred = Volatile.Read(ref _deferred);
+        if (deferred is null) return null;
+        deferred.CheckVersion(this);
+        // A source disposed since can no longer be read as a tensor: the copy reads the array it holds.
+        return deferred.Source.IsDisposed ? null : deferred.Source;
+    }
+
+    /// <summary>The slow path of <see cref="Data"/> for a deferred transpose: copies the source once (any thread may get here first).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private Array FillDeferredTranspose()
+    {
+        var deferred = Volatile.Read(ref _deferred);
+        if (deferred is null) return _data ?? DisposedData();
+        lock (deferred)
+        {
+            if (Volatile.Read(ref _deferred) is null) return _data ?? DisposedData();
+            deferred.CheckVersion(this);
+            var data = _data ?? DisposedData();
+            var source = deferred.Source;
+            switch (data)
+            {
+                case float[] f: Kernels.CopyKernels.Transpose((float[])deferred.SourceArray, source.Dims, 0, 1, f); break;
+                case double[] d: Kernels.CopyKernels.Transpose((double[])deferred.SourceArray, source.Dims, 0, 1, d); break;
+                default: Kernels.CopyKernels.Transpose((long[])deferred.SourceArray, source.Dims, 0, 1, (long[])data); break;
+            }
+            Volatile.Write(ref _deferred, null);
+            deferred.Release();
+            return data;
+        }
     }
 
     /// <summary>

@@ -93,9 +93,12 @@ public sealed partial class Tensor
     /// Sets every element to <paramref name="value"/> in place (<c>tensor.fill_(value)</c>); on
     /// Int64 the value is truncated toward zero, as PyTorch's cast. Returns this tensor.
     /// </summary>
+    /// <exception cref="ArgumentException">This tensor is Int64 and <paramref name="value"/> is NaN, infinite or outside Int64's range (as PyTorch's "cannot be converted to type int64_t without overflow").</exception>
     /// <exception cref="InvalidOperationException">This tensor requires grad and grad mode is on.</exception>
     public Tensor FillInPlace(double value)
     {
+        if (DType == DType.Int64 && (!double.IsFinite(value) || value >= 9.2233720368547758e18 || value < -9.2233720368547758e18))
+            throw new ArgumentException($"FillInPlace: value {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} cannot be converted to Int64 without overflow (this tensor is Int64 with shape {Shapes.Format(Dims)}).", nameof(value));
         bool record = CheckInPlace("FillInPlace", null);
         switch (Data)
         {

@@ -29,12 +29,12 @@ public sealed partial class Tensor
         if (a.Rank == 1 && b.Rank == 1) return a.Unsqueeze(0).MatMul2D(b.Unsqueeze(1), false, false).Reshape();
         if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
         if (b.Rank == 1) return a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
-        if (a.Rank == 2 && b.Rank == 2) return a.MatMul2D(b, false, false);
+        if (a.Rank == 2 && b.Rank == 2) return a.MatMul2DReadingTransposes(b);
         if (a.Rank > 3 || b.Rank > 3) return BroadcastMatMul(a, b, Dims, other.Dims);
         if (b.Rank == 2)
         {
             // (B, n, k)·(k, m): one 2-D product over the stacked rows.
-            return a.Reshape(a.Dims[0] * a.Dims[1], kA).MatMul2D(b, false, false).Reshape(a.Dims[0], a.Dims[1], b.Dims[1]);
+            return a.Reshape(a.Dims[0] * a.Dims[1], kA).MatMul2DReadingTransposes(b).Reshape(a.Dims[0], a.Dims[1], b.Dims[1]);
         }
         if (a.Rank == 2) a = a.Unsqueeze(0).Expand(b.Dims[0], -1, -1);
         if (a.Dims[0] != b.Dims[0])
@@ -58,7 +58,7 @@ public sealed partial class Tensor
         if (b.Rank == 2)
         {
             int[] rowsShape = a.Dims[..^1];
-            return a.Reshape(Shapes.Size(rowsShape), k).MatMul2D(b, false, false).Reshape([.. rowsShape, m]);
+            return a.Reshape(Shapes.Size(rowsShape), k).MatMul2DReadingTransposes(b).Reshape([.. rowsShape, m]);
         }
         int[] batchA = a.Dims[..^2], batchB = b.Dims[..^2];
         int rank = Math.Max(batchA.Length, batchB.Length);
@@ -75,6 +75,30 @@ public sealed partial class Tensor
         var a3 = a.Expand([.. batch, n, k]).Reshape(count, n, k);
         var b3 = b.Expand([.. batch, k, m]).Reshape(count, k, m);
         return a3.BatchedMatMul(b3, false, false).Reshape([.. batch, n, m]);
+    }
+
+    /// <summary>
+    /// A·B for 2-D operands, where an operand that is a <see cref="T"/> not yet copied is read
+    /// transposed in place from its source (so <c>x.MatMul(w.T)</c> copies nothing). The graph is
+    /// the one the copy would have recorded: the gradients go to A and B, B's through its Transpose.
+    /// dA = g·Bᵀ, dB = Aᵀ·g, with Bᵀ and Aᵀ read from the sources as well. Each element of the
+    /// product is the same chain of multiply-adds either way, so the bits do not change.
+    /// </summary>
+    private Tensor MatMul2DReadingTransposes(Tensor b)
+    {
+        Tensor? sourceA = DeferredTransposeSource(), sourceB = b.DeferredTransposeSource();
+        if (sourceA is null && sourceB is null) return MatMul2D(b, false, false);
+        bool transA = sourceA is not null, transB = sourceB is not null;
+        Tensor x = sourceA ?? this, y = sourceB ?? b; // A = op(x), B = op(y)
+        int m = Dims[0], k = Dims[1], n = b.Dims[1];
+        var r = Uninitialized([m, n], DType);
+        Gemm(transA, transB, m, n, k, x, 0, y, 0, r, 0);
+        var a = this;
+        return Tape.Record(r, "MatMul", [a, b], g =>
+        [
+            a.RequiresGrad ? g.MatMul2D(y, false, !transB) : null,
+            b.RequiresGrad ? x.MatMul2D(g, !transA, false) : null,
+        ], x, y);
     }
 
     /// <summary>op(A)·op(B) for 2-D operands, op being an optional transpose; the backward uses the transposed forms instead of copies.</summary>

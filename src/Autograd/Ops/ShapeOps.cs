@@ -66,11 +66,35 @@ public sealed partial class Tensor
         return Tape.Record(r, "Transpose", [this], g => [g.Transpose(d0, d1)]);
     }
 
-    /// <summary>The transpose of a 2-D tensor, like <c>torch.t</c>; a 0-d or 1-D tensor is returned as it is.</summary>
+    /// <summary>
+    /// The transpose of a 2-D tensor, like <c>torch.t</c>; a 0-d or 1-D tensor is returned as it is.
+    /// Backward: the same swap.
+    /// </summary>
+    /// <remarks>
+    /// The result is a copy (this library has no strided views), but the copy is made only when
+    /// the result is first read: <see cref="MatMul"/> reads the source transposed in place instead,
+    /// so <c>x.MatMul(w.T)</c> copies nothing, as <c>Functional.Linear</c>, and gives the same bits.
+    /// Changing the source in place before the result is first used makes that use throw
+    /// <see cref="InvalidOperationException"/> (the values T was taken from are gone);
+    /// <c>w.T.Clone()</c> copies at once.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The tensor has more than 2 dims (use <see cref="Transpose"/>).</exception>
-    public Tensor T => Rank <= 2
-        ? (Rank < 2 ? this : Transpose(0, 1))
-        : throw new InvalidOperationException($"T expects a tensor with <= 2 dimensions (as torch.t), but this one is {Rank}-D with shape {Shapes.Format(Dims)}; use Transpose(dim0, dim1).");
+    public Tensor T => Rank switch
+    {
+        < 2 => this,
+        2 => TransposeDeferred(),
+        _ => throw new InvalidOperationException($"T expects a tensor with <= 2 dimensions (as torch.t), but this one is {Rank}-D with shape {Shapes.Format(Dims)}; use Transpose(dim0, dim1)."),
+    };
+
+    /// <summary>Transpose(0, 1) of a 2-D tensor, copied when first read (see <see cref="T"/>); inside a backward pass, at once.</summary>
+    private Tensor TransposeDeferred()
+    {
+        if (Anomaly.t_backwardDepth > 0) return Transpose(0, 1);
+        ThrowIfDisposed();
+        var r = Uninitialized([Dims[1], Dims[0]], DType);
+        DeferTransposeInto(r);
+        return Tape.Record(r, "Transpose", [this], g => [g.Transpose(0, 1)]);
+    }
 
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/> (in [-(Rank+1), Rank]).</summary>
     public Tensor Unsqueeze(int dim)

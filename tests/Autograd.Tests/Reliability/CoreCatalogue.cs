@@ -31,7 +31,7 @@ public static partial class CoreCatalogue
     [
         .. ShapeCases(), .. RankCases(), .. DTypeCases(), .. DimCases(), .. IndexCases(), .. LengthCases(),
         .. EmptyCases(), .. NullCases(), .. RequiresGradCases(), .. SettingCases(), .. EngineCases(), .. ParityCases(),
-        .. DisposedCases(),
+        .. DisposedCases(), .. InPlaceShapeIndexCases(),
     ];
 
     // ---- helpers ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ public static partial class NnCatalogue
     /// <summary>Every case, in a fixed order.</summary>
     public static IReadOnlyList<BadCall> All => _all ??=
     [
-        .. ElementwiseLossCases(), .. ClassificationCases(), .. ModuleCases(), .. OptimizerCases(), .. InitDataStateCases(), .. Recurrent14UtilsCases(), .. Optim14Cases(), .. RecurrentCases(), .. ConvCases(), .. PoolCases(), .. NormalizationCases(),
+        .. ElementwiseLossCases(), .. ClassificationCases(), .. ModuleCases(), .. OptimizerCases(), .. InitDataStateCases(), .. Recurrent14UtilsCases(), .. Optim14Cases(), .. RecurrentCases(), .. ConvCases(), .. PoolCases(), .. NormalizationCases(), .. ParityCases(),
     ];
 
     // ---- helpers ---------------------------------------------------------------------------
