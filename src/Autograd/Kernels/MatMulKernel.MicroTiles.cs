@@ -331,14 +331,10 @@ internal static unsafe partial class MatMulKernel
             // in one method the JIT spilled ten accumulators on every step of the loop.)
             int nr = 2 * TOps.Count;
             T* tile = stackalloc T[12 * 32];
-            if (load)
-            {
-                new Span<T>(tile, 12 * nr).Clear();
-                for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(c + (i * ldc), cols).CopyTo(new Span<T>(tile + (i * nr), cols));
-            }
+            if (load) PadInto(tile, c, ldc, rows, cols);
 
             Full(kc, a, b, tile, nr, load);
-            for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(tile + (i * nr), cols).CopyTo(new Span<T>(c + (i * ldc), cols));
+            CopyOut(tile, c, ldc, rows, cols);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
@@ -508,14 +504,10 @@ internal static unsafe partial class MatMulKernel
             // As in Run: a ragged tile goes through a zero-padded copy of its block of C.
             int nr = 2 * TOps.Count;
             T* tile = stackalloc T[12 * 32];
-            if (load)
-            {
-                new Span<T>(tile, 12 * nr).Clear();
-                for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(c + (i * ldc), cols).CopyTo(new Span<T>(tile + (i * nr), cols));
-            }
+            if (load) PadInto(tile, c, ldc, rows, cols);
 
             FullStrided(kc, a, aLane, aDepth, b, bDepth, tile, nr, load, rows);
-            for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(tile + (i * nr), cols).CopyTo(new Span<T>(c + (i * ldc), cols));
+            CopyOut(tile, c, ldc, rows, cols);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
@@ -688,24 +680,19 @@ internal static unsafe partial class MatMulKernel
             TOps.Store(c111, o + w);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static TVec LoadAt(T* source, int count)
-            => count >= TOps.Count ? TOps.Load(source) : count > 0 ? TOps.LoadPartial(source, count) : TOps.Zero;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreRow(TVec v0, TVec v1, T* destination, int cols)
+        /// <summary>The rows × cols block of C at <paramref name="c"/> into a zeroed 12 × (2 vectors) tile.</summary>
+        private static void PadInto(T* tile, T* c, nint ldc, int rows, int cols)
         {
-            int w = TOps.Count;
-            if (cols >= w)
-            {
-                TOps.Store(v0, destination);
-                if (cols == 2 * w) TOps.Store(v1, destination + w);
-                else if (cols > w) TOps.StorePartial(v1, destination + w, cols - w);
-            }
-            else
-            {
-                TOps.StorePartial(v0, destination, cols);
-            }
+            int nr = 2 * TOps.Count;
+            new Span<T>(tile, 12 * nr).Clear();
+            for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(c + (i * ldc), cols).CopyTo(new Span<T>(tile + (i * nr), cols));
+        }
+
+        /// <summary>The rows × cols block of a 12 × (2 vectors) tile back into C.</summary>
+        private static void CopyOut(T* tile, T* c, nint ldc, int rows, int cols)
+        {
+            int nr = 2 * TOps.Count;
+            for (int i = 0; i < rows; i++) new ReadOnlySpan<T>(tile + (i * nr), cols).CopyTo(new Span<T>(c + (i * ldc), cols));
         }
     }
 
